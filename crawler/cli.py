@@ -1,0 +1,193 @@
+"""The ``crawler`` console script.
+
+  crawler run [SPIDER ...]      crawl all (or the named) spiders, print a summary, exit 1 on failure
+  crawler extract PAGE          run the extractor on a saved page's raw bytes, print JSON
+  crawler db upgrade            apply database migrations
+  crawler db replay             write spooled items (kept while the database was down) into it
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def project_settings() -> Settings:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from crawler.extraction import extract_from_bytes, to_eval_dict
+
+    path = Path(args.page)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        print(f"crawler extract: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    url = args.url or path.resolve().as_uri()
+    page = extract_from_bytes(body, url, headers=None, kind=args.kind)
+    json.dump(to_eval_dict(page), sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _engine() -> Any:
+    from crawler.db import make_engine
+
+    return make_engine(project_settings().get("DATABASE_URL"))
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from crawler.db import current_revision, redact, upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    print(f"{redact(str(engine.url))}: schema at revision {current_revision(engine)}")
+    return EXIT_OK
+
+
+def _cmd_db_replay(args: argparse.Namespace) -> int:
+    from crawler.db import ensure_schema
+    from crawler.db.store import ArticleStore
+    from crawler.spool import Spool, replay_spool
+
+    settings = project_settings()
+    engine = _engine()
+    ensure_schema(engine)
+    spool = Spool(Path(settings.get("SPOOL_DIR", "data/spool")))
+    count = replay_spool(spool, ArticleStore(engine))
+    print(f"replayed {count} spooled item(s) from {spool.folder}")
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.spiderloader import get_spider_loader
+
+    settings = project_settings()
+    if args.replay:
+        settings.set("REPLAY_DIR", args.replay, priority="cmdline")
+    loader = get_spider_loader(settings)
+    available = loader.list()
+    names = args.spiders or sorted(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        print(
+            f"crawler run: unknown spider(s): {', '.join(unknown)}; "
+            f"available: {', '.join(sorted(available))}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    process = CrawlerProcess(settings)
+    crawlers: list[Crawler] = []
+    for name in names:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler)
+    process.start()
+    failed = print_summary(crawlers, settings)
+    return EXIT_FAILED if failed or process.bootstrap_failed else EXIT_OK
+
+
+def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
+    """Print one line per spider and the database totals; return True if any run failed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crawler.db import make_engine, redact
+    from crawler.db.store import count_rows
+
+    header = f"{'spider':<16} {'status':<7} {'new':>5} {'updated':>8} {'same':>5} {'failed':>7}"
+    print(header)
+    print("-" * len(header))
+    failed = False
+    for crawler in crawlers:
+        stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
+        status = stats.get("run/status", "failed")
+        failed = failed or status != "ok"
+        name = crawler.spider.name if crawler.spider else "?"
+        print(
+            f"{name:<16} {status:<7} {stats.get('storage/new', 0):>5} "
+            f"{stats.get('storage/updated', 0):>8} {stats.get('storage/unchanged', 0):>5} "
+            f"{stats.get('storage/failed', 0):>7}"
+        )
+        for problem in stats.get("run/problems", []):
+            print(f"  ! {problem}")
+    url = settings.get("DATABASE_URL")
+    try:
+        counts = count_rows(make_engine(url))
+        print(
+            f"database {redact(url)}: {counts['articles']} articles, "
+            f"{counts['attachments']} attachments"
+        )
+    except SQLAlchemyError as exc:
+        print(f"database {redact(url)}: unreachable ({type(exc).__name__})")
+        failed = True
+    return failed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crawler",
+        description="Crawl Chinese policy announcements into a SQL database.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="crawl all or the named spiders and print a summary")
+    p.add_argument("spiders", nargs="*", metavar="SPIDER")
+    p.add_argument("--replay", metavar="DIR", help="answer requests from fixtures in DIR")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("extract", help="extract one saved page (raw bytes) and print JSON")
+    p.add_argument("page", help="path of the saved page")
+    p.add_argument("--url", help="the page's original URL (for absolute links)")
+    p.add_argument(
+        "--kind", choices=["article", "list"], help="what the page is; detected when omitted"
+    )
+    p.set_defaults(func=_cmd_extract)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", required=True, metavar="DB_COMMAND"
+    )
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
+    db.add_parser("replay", help="store spooled items").set_defaults(func=_cmd_db_replay)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crawler.db import DatabaseConfigError
+
+    try:
+        code: int = args.func(args)
+    except DatabaseConfigError as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SQLAlchemyError as exc:
+        print(f"crawler: database error: {type(exc).__name__}: {exc.args[0] if exc.args else ''}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

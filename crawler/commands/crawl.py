@@ -1,0 +1,31 @@
+"""``scrapy crawl`` that exits non-zero when the run failed.
+
+Plain ``scrapy crawl`` exits 0 even when items were not stored or callbacks raised; cron needs to
+know. This is Scrapy's own command plus an exit code of 1 when the crawler's ``run/status`` (set
+by ``crawler.extensions.RunRecorder``) is ``failed``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+
+class Command(ScrapyCrawl):
+    _last_crawler: Crawler | None = None
+
+    def _create_crawler(self, spname: Any) -> Crawler:
+        crawler: Crawler = super()._create_crawler(spname)
+        self._last_crawler = crawler
+        return crawler
+
+    def run(self, args: list[str], opts: Any) -> None:
+        super().run(args, opts)
+        crawler = self._last_crawler
+        if crawler is not None and crawler.stats is not None:
+            if crawler.stats.get_value("run/status") == "failed":
+                self.exitcode = 1

@@ -1,0 +1,105 @@
+"""initial schema
+
+Revision ID: 0001
+Revises: (none)
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('crawl_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site', sa.String(length=100), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finish_reason', sa.String(length=100), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False, comment='ok | failed'),
+    sa.Column('requests', sa.Integer(), nullable=False),
+    sa.Column('items_scraped', sa.Integer(), nullable=False),
+    sa.Column('items_new', sa.Integer(), nullable=False),
+    sa.Column('items_updated', sa.Integer(), nullable=False),
+    sa.Column('items_unchanged', sa.Integer(), nullable=False),
+    sa.Column('items_failed', sa.Integer(), nullable=False, comment='not stored'),
+    sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('problems', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('stats', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crawl_runs'))
+    )
+    op.create_index('ix_crawl_runs_site_started_at', 'crawl_runs', ['site', 'started_at'], unique=False)
+    op.create_table('sources',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site', sa.String(length=100), nullable=False, comment='spider name'),
+    sa.Column('name', sa.String(length=200), nullable=True, comment='agency or site name'),
+    sa.Column('region', sa.String(length=50), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sources')),
+    sa.UniqueConstraint('site', name=op.f('uq_sources_site'))
+    )
+    op.create_table('articles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=2048), nullable=False, comment='canonical URL'),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('site', sa.String(length=100), nullable=False, comment='spider name'),
+    sa.Column('source_name', sa.String(length=200), nullable=True, comment='publishing agency'),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('publish_date', sa.Date(), nullable=True, comment='发布日期'),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True, comment='发布时间, only when the page gives a time'),
+    sa.Column('written_date', sa.Date(), nullable=True, comment='成文日期'),
+    sa.Column('doc_number', sa.String(length=200), nullable=True, comment='发文字号'),
+    sa.Column('issuer', sa.Text(), nullable=True, comment='发文机关 as printed'),
+    sa.Column('issuers', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False, comment='发文机关, split'),
+    sa.Column('index_number', sa.String(length=200), nullable=True, comment='索引号'),
+    sa.Column('topic', sa.Text(), nullable=True, comment='主题分类'),
+    sa.Column('author', sa.Text(), nullable=True),
+    sa.Column('body_text', sa.Text(), nullable=True),
+    sa.Column('body_html', sa.Text(), nullable=True, comment='sanitised HTML'),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=True),
+    sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False, comment='last content change'),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['source_id'], ['sources.id'], name=op.f('fk_articles_source_id_sources')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_articles')),
+    sa.UniqueConstraint('url', name=op.f('uq_articles_url'))
+    )
+    op.create_index(op.f('ix_articles_content_hash'), 'articles', ['content_hash'], unique=False)
+    op.create_index(op.f('ix_articles_doc_number'), 'articles', ['doc_number'], unique=False)
+    op.create_index(op.f('ix_articles_publish_date'), 'articles', ['publish_date'], unique=False)
+    op.create_index(op.f('ix_articles_site'), 'articles', ['site'], unique=False)
+    op.create_index(op.f('ix_articles_source_id'), 'articles', ['source_id'], unique=False)
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('url', sa.String(length=2048), nullable=False),
+    sa.Column('file_type', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_attachments_article_id_articles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
+    sa.UniqueConstraint('article_id', 'position', name=op.f('uq_attachments_article_id'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('attachments')
+    op.drop_index(op.f('ix_articles_source_id'), table_name='articles')
+    op.drop_index(op.f('ix_articles_site'), table_name='articles')
+    op.drop_index(op.f('ix_articles_publish_date'), table_name='articles')
+    op.drop_index(op.f('ix_articles_doc_number'), table_name='articles')
+    op.drop_index(op.f('ix_articles_content_hash'), table_name='articles')
+    op.drop_table('articles')
+    op.drop_table('sources')
+    op.drop_index('ix_crawl_runs_site_started_at', table_name='crawl_runs')
+    op.drop_table('crawl_runs')

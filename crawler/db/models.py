@@ -1,0 +1,162 @@
+"""SQLAlchemy 2.0 typed models: the database researchers query.
+
+Every schema change is an Alembic migration in ``crawler/db/migrations`` (a test checks that the
+migrations and these models agree on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC on every database, read back as an aware UTC datetime.
+
+    SQLite keeps no time zone: without this, an aware ``+08:00`` value would be stored as its
+    wall-clock time and read back naive, unlike PostgreSQL's ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a time zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSONType, list[str]: JSONType, dt.datetime: UTCDateTime}
+
+
+class Source(Base):
+    """A crawled site or section: one row per spider."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100), unique=True, comment="spider name")
+    name: Mapped[str | None] = mapped_column(String(200), comment="agency or site name")
+    region: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    articles: Mapped[list[Article]] = relationship(back_populates="source")
+
+
+class Article(Base):
+    """One policy article, keyed by its canonical URL."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True, comment="canonical URL")
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    site: Mapped[str] = mapped_column(String(100), index=True, comment="spider name")
+    source_name: Mapped[str | None] = mapped_column(String(200), comment="publishing agency")
+    title: Mapped[str | None] = mapped_column(Text)
+    publish_date: Mapped[dt.date | None] = mapped_column(Date, index=True, comment="发布日期")
+    published_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime(), comment="发布时间, only when the page gives a time"
+    )
+    written_date: Mapped[dt.date | None] = mapped_column(Date, comment="成文日期")
+    doc_number: Mapped[str | None] = mapped_column(String(200), index=True, comment="发文字号")
+    issuer: Mapped[str | None] = mapped_column(Text, comment="发文机关 as printed")
+    issuers: Mapped[list[str]] = mapped_column(JSONType, default=list, comment="发文机关, split")
+    index_number: Mapped[str | None] = mapped_column(String(200), comment="索引号")
+    topic: Mapped[str | None] = mapped_column(Text, comment="主题分类")
+    author: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text, comment="sanitised HTML")
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, comment="last content change"
+    )
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    source: Mapped[Source] = relationship(back_populates="articles")
+    attachments: Mapped[list[AttachmentRow]] = relationship(
+        back_populates="article",
+        cascade="all, delete-orphan",
+        order_by="AttachmentRow.position",
+    )
+
+
+class AttachmentRow(Base):
+    """A file linked from an article."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("article_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(2048))
+    file_type: Mapped[str | None] = mapped_column(String(20))
+
+    article: Mapped[Article] = relationship(back_populates="attachments")
+
+
+class CrawlRun(Base):
+    """One spider run: when, how it ended, and what it stored."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_site_started_at", "site", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    finish_reason: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), comment="ok | failed")
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    items_scraped: Mapped[int] = mapped_column(Integer, default=0)
+    items_new: Mapped[int] = mapped_column(Integer, default=0)
+    items_updated: Mapped[int] = mapped_column(Integer, default=0)
+    items_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    items_failed: Mapped[int] = mapped_column(Integer, default=0, comment="not stored")
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -1,0 +1,58 @@
+"""The records the spiders yield.
+
+Items are plain dataclasses (Scrapy handles them through itemadapter). Every optional field is
+``None`` when the page does not give it: never an empty string or placeholder text.
+
+Dates are ISO-8601 strings: ``YYYY-MM-DD`` when the page gives only a day, or
+``YYYY-MM-DDTHH:MM[:SS]+08:00`` when it gives a time (a time is never invented).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Attachment:
+    """A file linked from an article (pdf, doc, xls, ofd, zip, ...)."""
+
+    name: str
+    url: str
+    file_type: str | None = None
+
+
+@dataclass(slots=True)
+class PolicyArticle:
+    """One policy announcement or article, normalised."""
+
+    url: str
+    """Canonical URL of the article page (the upsert key)."""
+    site: str
+    """Name of the spider that produced the item."""
+    source_name: str | None = None
+    """Publishing site or agency, e.g. ``中国政府网`` or ``上海市教育委员会``."""
+    title: str | None = None
+    publish_date: str | None = None
+    """发布日期."""
+    written_date: str | None = None
+    """成文日期."""
+    doc_number: str | None = None
+    """发文字号, brackets normalised to 〔〕."""
+    issuer: str | None = None
+    """发文机关 as printed (joint issuers joined with 、)."""
+    issuers: list[str] = field(default_factory=list)
+    """发文机关 split into the individual agencies (joint issuance)."""
+    index_number: str | None = None
+    """索引号."""
+    topic: str | None = None
+    """主题分类."""
+    author: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    """Body HTML sanitised to an allow-list of tags and attributes."""
+    attachments: list[Attachment] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    fetched_at: str | None = None
+    """When the page was downloaded (ISO datetime, UTC)."""
+    content_hash: str | None = None
+    """SHA-256 of the normalised title and body text; set by the normalisation pipeline."""

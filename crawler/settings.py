@@ -1,0 +1,73 @@
+"""Scrapy settings for policy-crawler.
+
+Deployment values come from environment variables (documented in the README); every other value
+is an ordinary Scrapy setting that ``-s NAME=VALUE`` can override.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "policy-crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Deployment values (environment) -------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///data/policy.db")
+"""SQLAlchemy URL of the database; PostgreSQL as ``postgresql+psycopg://user@host/db``."""
+FEED_DIR = os.environ.get("FEED_DIR", "feeds")
+"""Where each crawl writes the JSON feed of its items (``<FEED_DIR>/<spider>.json``)."""
+REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
+"""When set, requests are answered from the fixture folders below it, never from the network."""
+CONTACT = os.environ.get("CRAWLER_CONTACT", "https://github.com/policy-crawler/policy-crawler")
+
+# --- Politeness ----------------------------------------------------------------------------------
+USER_AGENT = f"policy-crawler/0.1 (+{CONTACT})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# --- Components ----------------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Closest to the downloader: every other middleware (robots.txt, user agent, redirects,
+    # retries, decompression, stats) runs on replayed responses exactly as on real ones.
+    "crawler.replay.ReplayMiddleware": 990,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.normalize.NormalizePipeline": 100,
+    "crawler.pipelines.storage.StoragePipeline": 800,
+}
+EXTENSIONS = {
+    "crawler.extensions.RunRecorder": 500,
+}
+
+STORAGE_BATCH_SIZE = 200
+"""Items written per transaction (one commit per item costs ~30x more on SQLite)."""
+STORAGE_AUTO_MIGRATE = True
+"""Apply pending database migrations when a crawl opens the database."""
+
+FEEDS = {
+    f"{FEED_DIR}/%(name)s.json": {
+        "format": "json",
+        "encoding": "utf8",
+        "indent": 2,
+        "overwrite": True,
+    },
+}
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- Runtime -------------------------------------------------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+TELNETCONSOLE_ENABLED = False

@@ -1,0 +1,1 @@
+"""One spider per site section; shared behaviour lives in :mod:`crawler.spiders.base`."""

@@ -1,0 +1,83 @@
+"""A local spool: items the database could not take, kept as fsync'd JSON lines until replayed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from crawler.db.store import ArticleStore, SourceInfo
+from crawler.items import Attachment, PolicyArticle
+
+logger = logging.getLogger(__name__)
+
+
+def item_to_json(item: PolicyArticle) -> str:
+    return json.dumps(asdict(item), ensure_ascii=False, sort_keys=True)
+
+
+def item_from_dict(data: dict[str, Any]) -> PolicyArticle:
+    attachments = [Attachment(**a) for a in data.pop("attachments", [])]
+    return PolicyArticle(**data, attachments=attachments)
+
+
+class Spool:
+    """Append-only JSON-lines files in one folder, one file per spider."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, site: str) -> Path:
+        return self.folder / f"{site}.jsonl"
+
+    def append(self, site: str, items: Sequence[PolicyArticle]) -> Path:
+        """Write ``items`` durably (flushed and fsync'd) before returning."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.path(site)
+        with path.open("a", encoding="utf-8") as fh:
+            for item in items:
+                fh.write(item_to_json(item) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return path
+
+    def files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.jsonl")) if self.folder.is_dir() else []
+
+    @staticmethod
+    def read(path: Path) -> Iterator[PolicyArticle]:
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield item_from_dict(json.loads(line))
+                except (ValueError, TypeError) as exc:
+                    # A torn last line from a crash mid-write: keep going, say where.
+                    logger.error("Spool %s line %d is unreadable (%s); left in place", path, n, exc)
+                    raise
+
+
+def replay_spool(spool: Spool, store: ArticleStore) -> int:
+    """Write every spooled item into the database; remove each file once it is stored.
+
+    Items carry their site; replay is idempotent (upserts), so an interrupted replay repeats
+    safely. Returns the number of items written. Database errors propagate.
+    """
+    total = 0
+    for path in spool.files():
+        items = list(Spool.read(path))
+        by_site: dict[str, list[PolicyArticle]] = {}
+        for item in items:
+            by_site.setdefault(item.site, []).append(item)
+        for site, site_items in by_site.items():
+            for start in range(0, len(site_items), 500):
+                store.write(site_items[start : start + 500], SourceInfo(site=site))
+        path.unlink()
+        total += len(items)
+        logger.info("Replayed %d spooled item(s) from %s", len(items), path)
+    return total
