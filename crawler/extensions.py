@@ -30,13 +30,24 @@ def run_problems(stats: dict[str, Any], finish_reason: str | None) -> list[str]:
     exceptions = int(stats.get("spider_exceptions/count", 0) or 0)
     if exceptions:
         problems.append(f"{exceptions} spider exception(s)")
-    empty = int(stats.get("list/empty", 0) or 0)
-    if empty:
-        problems.append(f"{empty} list page(s) yielded no items (layout change?)")
-    blocked = int(stats.get("blocked/count", 0) or 0)
-    if blocked:
-        problems.append(f"blocked {blocked} time(s)")
+    for url in stats.get("list/empty_urls") or []:
+        problems.append(f"empty list page {url}")
+    failed = int(stats.get("fetch/failed", 0) or 0)
+    if failed:
+        problems.append(f"{failed} page(s) could not be fetched")
+    not_article = int(stats.get("article/not_article", 0) or 0)
+    if not_article:
+        problems.append(f"{not_article} page(s) were not articles")
+    for url in stats.get("blocked/urls") or []:
+        problems.append(f"blocked at {url}")
     return problems
+
+
+def run_status(stats: dict[str, Any], problems: list[str]) -> str:
+    """``blocked`` when the site refused us, ``failed`` on any other problem, else ``ok``."""
+    if int(stats.get("blocked/count", 0) or 0):
+        return "blocked"
+    return "failed" if problems else "ok"
 
 
 class RunRecorder:
@@ -60,7 +71,7 @@ class RunRecorder:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         problems = run_problems(stats, reason)
-        status = "failed" if problems else "ok"
+        status = run_status(stats, problems)
         self.crawler.stats.set_value("run/status", status)
         self.crawler.stats.set_value("run/problems", problems)
         row = {

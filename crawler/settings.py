@@ -18,6 +18,10 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///data/policy.db")
 """SQLAlchemy URL of the database; PostgreSQL as ``postgresql+psycopg://user@host/db``."""
 FEED_DIR = os.environ.get("FEED_DIR", "feeds")
 """Where each crawl writes the JSON feed of its items (``<FEED_DIR>/<spider>.json``)."""
+SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")
+"""Items the database could not take wait here (JSON lines) until they are replayed."""
+TAG_VOCABULARY = os.environ.get("TAG_VOCABULARY", "")
+"""Topic vocabulary file (TOML); the bundled ``crawler/data/vocabulary.toml`` when empty."""
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 """When set, requests are answered from the fixture folders below it, never from the network."""
 CONTACT = os.environ.get("CRAWLER_CONTACT", "https://github.com/policy-crawler/policy-crawler")
@@ -46,6 +50,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,
+    "crawler.pipelines.tagging.TaggingPipeline": 200,
     "crawler.pipelines.storage.StoragePipeline": 800,
 }
 EXTENSIONS = {

@@ -119,6 +119,8 @@ def crawled(
         url = create_postgres_database(admin_url)
     try:
         first = crawl(url, tmp)
+        if first.returncode not in (0, 1):
+            pytest.fail(f"crawler run could not start:\n{first.stdout}\n{first.stderr[-3000:]}")
         engine = make_engine(url)
         with Session(engine) as session:
             before = session.scalars(select(Article).options(selectinload(Article.attachments)))

@@ -2,7 +2,7 @@
 
 Plain ``scrapy crawl`` exits 0 even when items were not stored or callbacks raised; cron needs to
 know. This is Scrapy's own command plus an exit code of 1 when the crawler's ``run/status`` (set
-by ``crawler.extensions.RunRecorder``) is ``failed``.
+by ``crawler.extensions.RunRecorder``) is not ``ok`` (``failed`` or ``blocked``).
 """
 
 from __future__ import annotations
@@ -27,5 +27,5 @@ class Command(ScrapyCrawl):
         super().run(args, opts)
         crawler = self._last_crawler
         if crawler is not None and crawler.stats is not None:
-            if crawler.stats.get_value("run/status") == "failed":
+            if crawler.stats.get_value("run/status") != "ok":
                 self.exitcode = 1

@@ -106,6 +106,12 @@ class Article(Base):
     author: Mapped[str | None] = mapped_column(Text)
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text, comment="sanitised HTML")
+    title_simplified: Mapped[str | None] = mapped_column(
+        Text, comment="title in simplified characters, only when it differs (search)"
+    )
+    body_simplified: Mapped[str | None] = mapped_column(
+        Text, comment="body_text in simplified characters, only when it differs (search)"
+    )
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -150,7 +156,7 @@ class CrawlRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finish_reason: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), comment="ok | failed")
+    status: Mapped[str] = mapped_column(String(20), comment="ok | failed | blocked")
     requests: Mapped[int] = mapped_column(Integer, default=0)
     items_scraped: Mapped[int] = mapped_column(Integer, default=0)
     items_new: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crawler.db.models import Article, AttachmentRow, Source, utcnow
+from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle
 
 ARTICLES: Table = Article.__table__  # type: ignore[assignment]
@@ -34,6 +35,8 @@ UPDATED_COLUMNS = (
     "author",
     "body_text",
     "body_html",
+    "title_simplified",
+    "body_simplified",
     "tags",
     "content_hash",
     "fetched_at",
@@ -72,6 +75,14 @@ def split_publish(value: str | None) -> tuple[dt.date | None, dt.datetime | None
     return when.date(), when
 
 
+def _simplified(text: str | None) -> str | None:
+    """The simplified-character form, or None when the text is simplified already."""
+    if not text:
+        return None
+    simplified = to_simplified(text)
+    return simplified if simplified != text else None
+
+
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if value else None
 
@@ -99,6 +110,8 @@ def article_row(item: PolicyArticle, source_id: int, now: dt.datetime) -> dict[s
         "author": item.author,
         "body_text": item.body_text,
         "body_html": item.body_html,
+        "title_simplified": _simplified(item.title),
+        "body_simplified": _simplified(item.body_text),
         "tags": list(item.tags),
         "content_hash": item.content_hash,
         "fetched_at": _datetime(item.fetched_at),

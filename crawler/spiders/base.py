@@ -1,104 +1,159 @@
-"""Base class of every policy spider: list pages → article pages → PolicyArticle items.
+"""Base classes of every policy spider: list pages → article pages → PolicyArticle items.
 
 A site is a small subclass that sets class attributes (its URLs and, where the generic extractor
-needs help, selectors). The base class follows pagination, checks that each list page yields the
-number of links it expects (failing loudly, in the run's stats, when a layout changes), and turns
-each article page into a normalised item with the generic extractor.
+needs help, selectors); the CMS family's behaviour (how lists page, where records hide) lives in
+the family base classes here:
+
+- :class:`PolicySpider`: HTML list pages paged by a ``下一页`` link (plain ``list_N.shtml`` lists);
+- :class:`TrsSpider`: TRS static lists ``index.html``, ``index_1.html`` … counted by the
+  ``createPageHTML(...)`` script call;
+- :class:`HanwebSpider`: Hanweb (大汉) JCMS columns, records in ``<script type="text/xml">`` and
+  further pages from ``POST /module/web/jpage/dataproxy.jsp``;
+- :class:`JsonApiSpider`: JSON list APIs whose records carry the article URL and some fields.
+
+Every list page must yield at least ``min_list_items`` article links: fewer is counted as
+``list/empty`` and logged as an error (a layout change must not pass for a quiet day). Anti-bot
+answers are recognised (:mod:`crawler.antibot`) and counted as ``blocked``, never stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
+from crawler.antibot import blocked_reason
 from crawler.extraction import ExtractedPage, extract_article, extract_links
 from crawler.items import PolicyArticle
 
 logger = logging.getLogger(__name__)
 
-NEXT_PAGE_XPATH = "//a[normalize-space(.)='下一页' or normalize-space(.)='下页' or normalize-space(.)='>']/@href"
+NEXT_PAGE_XPATH = (
+    "//a[normalize-space(.)='下一页' or normalize-space(.)='下页' or normalize-space(.)='>']/@href"
+)
+MAX_REPORTED_URLS = 20
 
 
 class PolicySpider(scrapy.Spider):
-    """Crawl list pages and the article pages they link to."""
+    """Crawl HTML list pages and the article pages they link to."""
 
     source_name: ClassVar[str]
-    """The agency or site, e.g. ``中国政府网``."""
+    """The agency or site, e.g. ``中国政府网``; an article's own 来源 wins over it."""
     region: ClassVar[str]
-    """``central`` for ministries, else the province or city (``shanghai``, ``jiangsu``...)."""
+    """``central`` for national bodies, else the province (``shanghai``, ``jiangsu``...)."""
     start_urls: ClassVar[tuple[str, ...]] = ()
     list_link_selector: ClassVar[str | None] = None
-    """CSS/XPath for the article ``<a>`` elements of a list page; generic link finder if None."""
+    """CSS/XPath of the article ``<a>`` elements of a list page; the generic finder if None."""
     article_url_pattern: ClassVar[str | None] = None
     """Regex an article URL must match (filters the links of a list page)."""
     next_page_selector: ClassVar[str | None] = None
     """CSS/XPath giving the next list page's ``href``; a ``下一页`` link when None."""
     min_list_items: ClassVar[int] = 1
-    """A list page with fewer article links than this is a broken layout, reported as an error."""
     max_list_pages: ClassVar[int] = 50
-    field_selectors: ClassVar[dict[str, str]] = {}
+    field_selectors: ClassVar[Mapping[str, str]] = {}
     """Selectors that win over the generic extractor, by field (title, body, publish_date...)."""
-    tags: ClassVar[tuple[str, ...]] = ()
+    require_tags: ClassVar[bool] = False
+    """Keep only articles that match the topic vocabulary (for general news lists)."""
+
+    def __init__(self, *args: Any, start_urls: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if start_urls:  # -a start_urls=URL1,URL2 crawls only those list pages
+            self.start_urls = tuple(u.strip() for u in start_urls.split(",") if u.strip())
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, cb_kwargs={"page": 1})
+            yield self.list_request(url, page=1)
+
+    def list_request(self, url: str, page: int, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_list,
+            errback=self.on_error,
+            cb_kwargs={"page": page},
+            **kwargs,
+        )
+
+    def article_request(self, url: str, **cb_kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.on_error, cb_kwargs=cb_kwargs
+        )
 
     # --- list pages --------------------------------------------------------------------------
     def parse_list(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
+        if self.check_blocked(response):
+            return
         links = self.article_links(response)
-        self.crawler.stats.inc_value("list/pages")
-        if len(links) < self.min_list_items:
-            self.crawler.stats.inc_value("list/empty")
-            logger.error(
-                "List page %s yielded %d article link(s), expected at least %d: layout changed?",
-                response.url,
-                len(links),
-                self.min_list_items,
-            )
+        self.count_list_page(response, len(links))
         for url in links:
-            yield scrapy.Request(url, callback=self.parse_article)
+            yield self.article_request(url)
         if page < self.max_list_pages:
             next_url = self.next_page_url(response, page)
             if next_url and next_url != response.url:
-                yield scrapy.Request(
-                    next_url, callback=self.parse_list, cb_kwargs={"page": page + 1}
-                )
+                yield self.list_request(next_url, page=page + 1)
+
+    def count_list_page(self, response: Response, found: int) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("list/pages")
+        if found < self.min_list_items:
+            stats.inc_value("list/empty")
+            _remember(stats, "list/empty_urls", response.url)
+            logger.error(
+                "List page %s yielded %d article link(s), expected at least %d: layout changed?",
+                response.url,
+                found,
+                self.min_list_items,
+            )
 
     def article_links(self, response: Response) -> list[str]:
         links = extract_links(response, self.list_link_selector)
-        if self.article_url_pattern:
-            pattern = re.compile(self.article_url_pattern)
-            links = [u for u in links if pattern.search(u)]
-        return links
+        return self.filter_links(links)
+
+    def filter_links(self, links: Iterable[str]) -> list[str]:
+        if not self.article_url_pattern:
+            return list(dict.fromkeys(links))
+        pattern = re.compile(self.article_url_pattern)
+        return list(dict.fromkeys(u for u in links if pattern.search(u)))
 
     def next_page_url(self, response: Response, page: int) -> str | None:
         selector = self.next_page_selector or NEXT_PAGE_XPATH
-        select = response.xpath if selector.startswith(("/", "(")) else response.css
-        href = select(selector).get()
+        href = _select(response, selector)
         if not href or href.strip().lower().startswith(("javascript:", "#")):
             return None
         return response.urljoin(href.strip())
 
     # --- article pages -----------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[PolicyArticle]:
+    def parse_article(
+        self, response: Response, listed: Mapping[str, Any] | None = None
+    ) -> Iterator[PolicyArticle]:
+        if self.check_blocked(response):
+            return
         page = extract_article(response, self.field_selectors or None)
         if page.kind != "article":
-            self.crawler.stats.inc_value("article/not_article")
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.inc_value("article/not_article")
+            _remember(stats, "article/not_article_urls", response.url)
             logger.error(
                 "Not an article at %s: %s", response.url, page.reason or f"looks like a {page.kind}"
             )
             return
-        yield self.build_item(page, response)
+        yield self.build_item(page, response, listed or {})
 
-    def build_item(self, page: ExtractedPage, response: Response) -> PolicyArticle:
-        return PolicyArticle(
+    def build_item(
+        self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
+    ) -> PolicyArticle:
+        """The item from the extracted page; values a list record gave win over the page's."""
+        item = PolicyArticle(
             url=response.url,
             site=self.name,
             source_name=page.source_name or self.source_name,
@@ -114,6 +169,190 @@ class PolicySpider(scrapy.Spider):
             body_text=page.body_text,
             body_html=page.body_html,
             attachments=list(page.attachments),
-            tags=list(self.tags),
             fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
+        for name, value in listed.items():
+            if value not in (None, "") and hasattr(item, name):
+                setattr(item, name, value)
+        return item
+
+    # --- failures ----------------------------------------------------------------------------
+    def check_blocked(self, response: Response) -> bool:
+        """Count and log an anti-bot answer; True if ``response`` is one."""
+        reason = blocked_reason(response)
+        if reason is None:
+            return False
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("blocked/count")
+        _remember(stats, "blocked/urls", f"{response.url} ({reason})")
+        logger.error("Blocked at %s: %s", response.url, reason)
+        return True
+
+    def on_error(self, failure: Failure) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        if failure.check(HttpError):
+            response: Response = failure.value.response
+            if self.check_blocked(response):
+                return
+            reason = f"HTTP {response.status}"
+        else:
+            reason = f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}"
+        stats.inc_value("fetch/failed")
+        _remember(stats, "fetch/failed_urls", f"{url} ({reason})")
+        logger.error("Could not fetch %s: %s", url, reason)
+
+
+class TrsSpider(PolicySpider):
+    """TRS static lists: ``index.html``, ``index_1.html``, … as counted by ``createPageHTML``.
+
+    Two call shapes occur: ``createPageHTML(countPage, currentPage, "index", "html")`` with a
+    0-based current page, and ``createPageHTML('page_div', countPage, currentPage, 'home', 'htm',
+    total)`` with a 1-based one. ``page_suffix_start`` is the suffix of the second page: 1 for
+    ``index_1.html`` (TRS, gov.cn), 2 where the second page is ``list_2.shtml``.
+    """
+
+    page_suffix_start: ClassVar[int] = 1
+    PAGER = re.compile(r"createPageHTML\(([^)]*)\)")
+
+    def next_page_url(self, response: Response, page: int) -> str | None:
+        pager = self.PAGER.search(response.text) if isinstance(response, TextResponse) else None
+        if pager is None:
+            return super().next_page_url(response, page)
+        args = [a.strip().strip("'\"") for a in pager.group(1).split(",")]
+        if args and not args[0].isdigit():  # ('page_div', count, current 1-based, prefix, ext)
+            args = args[1:]
+            count, current = int(args[0]), int(args[1]) - 1
+        elif len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
+            count, current = int(args[0]), int(args[1])
+        else:
+            return super().next_page_url(response, page)
+        prefix, ext = args[2], args[3]
+        if current + 1 >= count:
+            return None
+        suffix = current + self.page_suffix_start
+        return response.urljoin(f"{prefix}_{suffix}.{ext}")
+
+
+class HanwebSpider(PolicySpider):
+    """Hanweb (大汉) JCMS columns.
+
+    The column page carries its first records inside ``<script type="text/xml"><datastore>`` as
+    ``<record><![CDATA[<li>…</li>]]></record>``, and ``totalRecord``; later records come from
+    ``POST {dataproxy}?startrecord=…&endrecord=…&perpage=…`` with the column's form fields, which
+    answers the same ``<record>`` XML.
+    """
+
+    dataproxy_path: ClassVar[str] = "/module/web/jpage/dataproxy.jsp"
+    columns: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    """Column page URL → the dataproxy form fields (col, appid, webid, path, columnid, ...)."""
+    per_page: ClassVar[int] = 15
+    records_per_request: ClassVar[int] = 45
+    """How many records one dataproxy request asks for (Hanweb pages fetch 3 pages at once)."""
+    RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+    TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*(\d+)", re.I)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls or tuple(self.columns):
+            yield self.list_request(url, page=1)
+
+    def parse_list(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
+        if self.check_blocked(response):
+            return
+        records = self.RECORD.findall(response.text) if isinstance(response, TextResponse) else []
+        links = self.record_links(response, records)
+        self.count_list_page(response, len(links))
+        for url in links:
+            yield self.article_request(url)
+        if page == 1:
+            yield from self.dataproxy_requests(response, len(records))
+
+    def record_links(self, response: Response, records: list[str]) -> list[str]:
+        if not records:
+            return self.article_links(response)
+        fragment = TextResponse(
+            url=response.url, body="".join(records).encode("utf-8"), encoding="utf-8"
+        )
+        return self.article_links(fragment)
+
+    def dataproxy_requests(self, response: Response, first: int) -> Iterator[scrapy.Request]:
+        form = self.columns.get(response.url)
+        if form is None:
+            return
+        match = self.TOTAL.search(response.text) if isinstance(response, TextResponse) else None
+        total = int(next(g for g in match.groups() if g)) if match else 0
+        pages = 1
+        for start in range(first + 1, total + 1, self.records_per_request):
+            end = min(start + self.records_per_request - 1, total)
+            pages += 1
+            if pages > self.max_list_pages:
+                break
+            query = urlencode({"startrecord": start, "endrecord": end, "perpage": self.per_page})
+            yield scrapy.FormRequest(
+                response.urljoin(f"{self.dataproxy_path}?{query}"),
+                formdata=dict(form),
+                callback=self.parse_list,
+                errback=self.on_error,
+                cb_kwargs={"page": pages},
+            )
+
+
+class JsonApiSpider(PolicySpider):
+    """JSON list APIs: each record gives an article URL and, often, policy fields.
+
+    Subclasses say where the records are (``records``) and how a record maps to item fields
+    (``record_fields``); the article page is still fetched for the body and attachments.
+    """
+
+    def parse_list(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
+        if self.check_blocked(response):
+            return
+        try:
+            data = json.loads(response.text) if isinstance(response, TextResponse) else None
+        except ValueError as exc:
+            logger.error("List API %s answered invalid JSON: %s", response.url, exc)
+            data = None
+        records = self.records(data) if data is not None else []
+        urls: list[tuple[str, dict[str, Any]]] = []
+        for record in records:
+            fields = self.record_fields(record)
+            url = fields.pop("url", None)
+            if url:
+                urls.append((response.urljoin(url), fields))
+        allowed = set(self.filter_links(u for u, _ in urls))
+        kept = [(u, f) for u, f in urls if u in allowed]
+        self.count_list_page(response, len(kept))
+        for url, fields in kept:
+            yield self.article_request(url, listed=fields)
+        if kept and page < self.max_list_pages:
+            next_request = self.next_api_request(response, page, data)
+            if next_request is not None:
+                yield next_request
+
+    def records(self, data: Any) -> list[Mapping[str, Any]]:
+        raise NotImplementedError
+
+    def record_fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Item fields from one record; must include ``url``."""
+        raise NotImplementedError
+
+    def next_api_request(self, response: Response, page: int, data: Any) -> scrapy.Request | None:
+        return None
+
+
+def _select(response: Response, selector: str) -> str | None:
+    if not isinstance(response, TextResponse):
+        return None
+    select = response.xpath if selector.startswith(("/", "(")) else response.css
+    value: str | None = select(selector).get()
+    return value
+
+
+def _remember(stats: Any, key: str, value: str) -> None:
+    """Keep the first few values of a list stat (for the run record), never an unbounded list."""
+    values = stats.get_value(key) or []
+    if len(values) < MAX_REPORTED_URLS and value not in values:
+        stats.set_value(key, [*values, value])

@@ -1,0 +1,51 @@
+"""Recognise anti-bot answers: a blocked site must be reported as blocked, never stored or ignored.
+
+Government sites answer crawlers with JavaScript challenges (瑞数-style HTTP 412 pages that set a
+dynamic cookie, 加速乐 521 pages), WAF block pages, and CAPTCHA pages served with status 200.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+# Markers are searched in the first bytes of the body, lower-cased.
+SNIFF_BYTES = 20_000
+CHALLENGE_STATUSES = frozenset({202, 403, 405, 412, 418, 429, 503, 521})
+JS_CHALLENGE = re.compile(
+    rb"\$_ts\s*=|window\[['\"]\$_ts['\"]\]|__jsl_clearance|document\.cookie\s*=|"
+    rb"acw_sc__v2|_waf_|cdn-cgi/challenge-platform|challenge-form|jschallenge",
+)
+WAF_PAGE = re.compile(
+    "(?:访问被拒绝|访问受限|拒绝访问|请求被阻断|请求已被拦截|您的访问被阻断|非法请求|安全狗|云锁|"
+    "网站防火墙|web应用防火墙|waf拦截|access denied|request blocked|forbidden by waf)".encode(),
+)
+CAPTCHA_PAGE = re.compile(
+    "(?:请输入验证码|输入验证码|滑动验证|拖动滑块|人机验证|安全验证|验证后继续访问|captcha)".encode(),
+)
+SHORT_PAGE = 4_000
+"""A CAPTCHA marker only counts on a short page: articles may mention 验证码 in passing."""
+
+
+def blocked_reason(response: Response) -> str | None:
+    """Why ``response`` is an anti-bot answer rather than content, or None if it looks genuine."""
+    head = response.body[:SNIFF_BYTES].lower()
+    status = response.status
+    if status in CHALLENGE_STATUSES and JS_CHALLENGE.search(head):
+        return f"JavaScript challenge (HTTP {status})"
+    if status == 412:
+        return "HTTP 412 Precondition Failed (anti-bot challenge)"
+    if status in CHALLENGE_STATUSES and WAF_PAGE.search(head):
+        return f"WAF block page (HTTP {status})"
+    if status < 300:
+        text_len = len(head)
+        if JS_CHALLENGE.search(head) and text_len < SHORT_PAGE and b"<p" not in head:
+            return f"JavaScript challenge (HTTP {status})"
+        if text_len < SHORT_PAGE * 2 and CAPTCHA_PAGE.search(head):
+            return f"CAPTCHA page (HTTP {status})"
+        if text_len < SHORT_PAGE * 2 and WAF_PAGE.search(head):
+            return f"WAF block page (HTTP {status})"
+    return None

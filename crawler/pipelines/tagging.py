@@ -1,0 +1,32 @@
+"""Topic tags from the vocabulary; spiders with ``require_tags`` keep only tagged articles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import PolicyArticle
+from crawler.tagging import Vocabulary
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+
+class TaggingPipeline:
+    def __init__(self, crawler: Crawler, vocabulary: Vocabulary) -> None:
+        self.crawler = crawler
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, Vocabulary.load(crawler.settings.get("TAG_VOCABULARY") or None))
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, PolicyArticle):
+            return item
+        found = self.vocabulary.tags(item.title, item.body_text)
+        item.tags = sorted(set(item.tags) | set(found))
+        if not item.tags and getattr(self.crawler.spider, "require_tags", False):
+            raise DropItem(f"no topic tag matches {item.url} (the spider keeps tagged articles only)")
+        return item

@@ -1,0 +1,15 @@
+"""国家卫健委 人口监测与家庭发展司 (the national health commission's childcare department)."""
+
+from __future__ import annotations
+
+from crawler.spiders.base import TrsSpider
+
+
+class CnNhcSpider(TrsSpider):
+    name = "cn_nhc"
+    source_name = "国家卫生健康委员会"
+    region = "central"
+    allowed_domains = ["www.nhc.gov.cn"]
+    start_urls = ("https://www.nhc.gov.cn/rkjcyjtfzs/c100147/new_list.shtml",)
+    list_link_selector = "div.list ul li a"
+    page_suffix_start = 2  # new_list.shtml, new_list_2.shtml, ...

@@ -1,0 +1,90 @@
+"""A run that is blocked, or whose list page lost its items, must fail loudly: exit code, run record."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from crawler.db import make_engine
+from crawler.db.models import Article, CrawlRun
+from tests.conftest import FIXTURES, ROOT
+
+BLOCKED_LIST = "https://www.nhc.gov.cn/rkjcyjtfzs/c100148/new_list.shtml"
+
+
+def scrapy(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'policy.db'}",
+        "FEED_DIR": str(tmp / "feeds"),
+        "SPOOL_DIR": str(tmp / "spool"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def runs(tmp: Path) -> list[CrawlRun]:
+    engine = make_engine(f"sqlite:///{tmp / 'policy.db'}")
+    with engine.connect() as conn:
+        rows = list(conn.execute(select(CrawlRun)))
+        assert conn.execute(select(Article)).first() is None  # nothing stored
+    engine.dispose()
+    return rows  # type: ignore[return-value]
+
+
+def test_scrapy_list_names_every_spider_with_fixtures() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    spiders = set(result.stdout.split())
+    assert {p.parent.name for p in FIXTURES.glob("*/expected.json")} <= spiders
+
+
+def test_a_blocked_site_is_reported_as_blocked(tmp_path: Path) -> None:
+    result = scrapy(
+        tmp_path, "crawl", "cn_nhc", "-a", f"start_urls={BLOCKED_LIST}", "-s", f"REPLAY_DIR={FIXTURES}"
+    )
+    assert result.returncode == 1, result.stderr[-3000:]
+    [run] = runs(tmp_path)
+    assert run.status == "blocked"
+    assert any(BLOCKED_LIST in p and "412" in p for p in run.problems), run.problems
+    assert "Blocked at " + BLOCKED_LIST in result.stderr
+
+
+def test_a_list_page_without_items_fails_the_run(tmp_path: Path) -> None:
+    site = tmp_path / "fixtures" / "cn_gov"
+    (site / "pages").mkdir(parents=True)
+    (site / "pages" / "list.html").write_text(
+        "<html><body><div class='news_box'><div class='list'><ul></ul></div></div>"
+        "<p>页面改版中</p></body></html>",
+        encoding="utf-8",
+    )
+    (site / "responses.json").write_text(
+        json.dumps(
+            [
+                {
+                    "url": "https://www.gov.cn/zhengce/zuixin/",
+                    "headers": {"Content-Type": "text/html; charset=utf-8"},
+                    "file": "pages/list.html",
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = scrapy(tmp_path, "crawl", "cn_gov", "-s", f"REPLAY_DIR={tmp_path / 'fixtures'}")
+    assert result.returncode == 1, result.stderr[-3000:]
+    [run] = runs(tmp_path)
+    assert run.status == "failed"
+    assert "empty list page https://www.gov.cn/zhengce/zuixin/" in run.problems
