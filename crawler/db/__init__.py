@@ -56,6 +56,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SEARCH_OBJECTS = ("articles_fts", "ix_articles_search_")
+"""Full-text search objects made by raw DDL in a migration (FTS5 tables, trigram indexes): they
+have no model, so comparisons of the models with the database leave them out."""
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic filter: everything but the full-text search objects."""
+    return not (name or "").startswith(SEARCH_OBJECTS)
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -11,11 +11,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -88,7 +90,10 @@ class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True, comment="canonical URL")
+    url_key: Mapped[str] = mapped_column(
+        String(2048), unique=True, comment="the page across URL spellings (upsert key)"
+    )
+    url: Mapped[str] = mapped_column(String(2048), index=True, comment="canonical URL")
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     site: Mapped[str] = mapped_column(String(100), index=True, comment="spider name")
     source_name: Mapped[str | None] = mapped_column(String(200), comment="publishing agency")
@@ -114,6 +119,15 @@ class Article(Base):
     )
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    document_key: Mapped[str | None] = mapped_column(
+        String(400), index=True, comment="发文字号|发文机关, when both are known"
+    )
+    cluster_id: Mapped[int | None] = mapped_column(
+        Integer, index=True, comment="copies of one policy share it (id of the first stored copy)"
+    )
+    dedup_layer: Mapped[str | None] = mapped_column(
+        String(20), comment="how it joined its cluster: content | document | near; NULL if first"
+    )
     fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -127,6 +141,44 @@ class Article(Base):
         cascade="all, delete-orphan",
         order_by="AttachmentRow.position",
     )
+
+
+class ArticleSignature(Base):
+    """The MinHash signature of an article's body (near-duplicate detection)."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LshBand(Base):
+    """One LSH band key of an article's signature: equal keys make near-duplicate candidates."""
+
+    __tablename__ = "lsh_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Revision(Base):
+    """A previous version of an article whose content changed at the same URL."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), comment="when it was replaced")
+    title: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    diff: Mapped[str | None] = mapped_column(Text, comment="unified diff to the next version")
 
 
 class AttachmentRow(Base):

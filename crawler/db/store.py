@@ -1,25 +1,62 @@
-"""Writing articles: idempotent, batched upserts keyed by canonical URL."""
+"""Writing articles: batched, idempotent upserts with de-duplication and revision history.
+
+One :meth:`ArticleStore.write` call is one transaction over a batch. Every look-up is one SQL
+statement per batch (never per item), so the cost per item stays flat as the database grows:
+
+- **the same page** (layer 1): the upsert key is :func:`crawler.dedup.url_key`; an unchanged page
+  only refreshes ``last_seen_at``, a changed one is updated and its previous version kept in
+  ``revisions`` with a text diff;
+- a new page joins the cluster of an existing copy found by **the same content** (``content_hash``,
+  layer 2), **the same document** (文号 + 发文机关, layer 3) or a **near-duplicate body** (LSH band
+  keys, then the MinHash estimate of the Jaccard similarity, layer 4); otherwise it starts a cluster
+  of its own. A repost is never dropped: it is a row of its own, linked by ``cluster_id``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crawler.db.models import Article, AttachmentRow, Source, utcnow
+from crawler.db.models import (
+    Article,
+    ArticleSignature,
+    AttachmentRow,
+    LshBand,
+    Revision,
+    Source,
+    utcnow,
+)
+from crawler.dedup import NEAR_DUPLICATE_JACCARD, Signature, document_key, signature, url_key
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle
 
 ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 ATTACHMENTS: Table = AttachmentRow.__table__  # type: ignore[assignment]
 SOURCES: Table = Source.__table__  # type: ignore[assignment]
+SIGNATURES: Table = ArticleSignature.__table__  # type: ignore[assignment]
+BANDS: Table = LshBand.__table__  # type: ignore[assignment]
+REVISIONS: Table = Revision.__table__  # type: ignore[assignment]
 
-# Columns an upsert overwrites when the content changed (never id or first_seen_at).
+# Columns an upsert overwrites when the content changed (never id, clusters or first_seen_at).
 UPDATED_COLUMNS = (
+    "url",
     "source_id",
     "site",
     "source_name",
@@ -39,10 +76,14 @@ UPDATED_COLUMNS = (
     "body_simplified",
     "tags",
     "content_hash",
+    "document_key",
     "fetched_at",
     "updated_at",
     "last_seen_at",
 )
+LAYER_CONTENT = "content"
+LAYER_DOCUMENT = "document"
+LAYER_NEAR = "near"
 
 
 @dataclass(slots=True)
@@ -50,11 +91,14 @@ class WriteResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    layers: Counter[str] = field(default_factory=Counter)
+    """De-duplication hits: url_variant, content, document, near, and original (a new cluster)."""
 
     def __iadd__(self, other: WriteResult) -> WriteResult:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.layers.update(other.layers)
         return self
 
 
@@ -63,6 +107,23 @@ class SourceInfo:
     site: str
     name: str | None = None
     region: str | None = None
+
+
+@dataclass(slots=True)
+class _New:
+    """A page not stored before, on its way to a cluster."""
+
+    key: str
+    item: PolicyArticle
+    document: str | None
+    signature: Signature | None
+    bands: list[int]
+    cluster_of: int | None = None
+    """The stored article whose cluster it joins (a database id)."""
+    batch_of: int | None = None
+    """...or the earlier new page of the same batch whose cluster it joins (an index)."""
+    layer: str | None = None
+    id: int | None = None
 
 
 def split_publish(value: str | None) -> tuple[dt.date | None, dt.datetime | None]:
@@ -94,6 +155,7 @@ def _datetime(value: str | None) -> dt.datetime | None:
 def article_row(item: PolicyArticle, source_id: int, now: dt.datetime) -> dict[str, Any]:
     publish_date, published_at = split_publish(item.publish_date)
     return {
+        "url_key": url_key(item.url),
         "url": item.url,
         "source_id": source_id,
         "site": item.site,
@@ -114,11 +176,20 @@ def article_row(item: PolicyArticle, source_id: int, now: dt.datetime) -> dict[s
         "body_simplified": _simplified(item.body_text),
         "tags": list(item.tags),
         "content_hash": item.content_hash,
+        "document_key": document_key(item.doc_number, item.issuer),
         "fetched_at": _datetime(item.fetched_at),
         "first_seen_at": now,
         "updated_at": now,
         "last_seen_at": now,
     }
+
+
+def text_diff(old: str | None, new: str | None) -> str:
+    """A unified diff of two texts, line by line (paragraphs)."""
+    lines = difflib.unified_diff(
+        (old or "").splitlines(), (new or "").splitlines(), "before", "after", lineterm=""
+    )
+    return "\n".join(lines)
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -130,14 +201,14 @@ def _insert(conn: Connection, table: Table) -> Any:
 
 
 class ArticleStore:
-    """Writes batches of articles in one transaction each."""
+    """Writes batches of articles, one transaction each."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._source_ids: dict[str, int] = {}
 
     def write(self, items: Sequence[PolicyArticle], source: SourceInfo) -> WriteResult:
-        """Upsert ``items`` (all from ``source``) in one transaction; raise on any database error."""
+        """Store ``items`` (all from ``source``) in one transaction; raise on any database error."""
         if not items:
             return WriteResult()
         with self.engine.begin() as conn:
@@ -148,39 +219,85 @@ class ArticleStore:
     ) -> WriteResult:
         now = utcnow()
         source_id = self._source_id(conn, source)
-        latest = {item.url: item for item in items}  # the last copy of a URL in a batch wins
-        urls = list(latest)
-        known: dict[str, str | None] = {
-            url: digest
-            for url, digest in conn.execute(
-                select(ARTICLES.c.url, ARTICLES.c.content_hash).where(ARTICLES.c.url.in_(urls))
+        latest = {url_key(item.url): item for item in items}  # the last copy in a batch wins
+        known = {
+            row.url_key: row
+            for row in conn.execute(
+                select(
+                    ARTICLES.c.url_key, ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.content_hash
+                ).where(ARTICLES.c.url_key.in_(list(latest)))
             )
         }
         result = WriteResult()
-        changed = [u for u in urls if u not in known or known[u] != latest[u].content_hash]
-        unchanged = [u for u in urls if u in known and known[u] == latest[u].content_hash]
-        if changed:
-            ins = _insert(conn, ARTICLES)
-            stmt = ins.on_conflict_do_update(
-                index_elements=[ARTICLES.c.url],
-                set_={name: ins.excluded[name] for name in UPDATED_COLUMNS},
-                where=ARTICLES.c.content_hash.is_distinct_from(ins.excluded.content_hash),
-            ).returning(ARTICLES.c.id, ARTICLES.c.url)
-            rows = [article_row(latest[u], source_id, now) for u in changed]
-            ids: dict[str, int] = {url: id_ for id_, url in conn.execute(stmt, rows)}
-            self._replace_attachments(conn, ids, latest)
-            for url in ids:
-                if url in known:
-                    result.updated += 1
-                else:
-                    result.new += 1
-            result.unchanged += len(changed) - len(ids)
+        for key, row in known.items():
+            if row.url != latest[key].url:
+                result.layers["url_variant"] += 1
+        unchanged = [k for k in latest if k in known and known[k].content_hash == latest[k].content_hash]
+        changed = [k for k in latest if k in known and k not in unchanged]
+        new = [k for k in latest if k not in known]
         if unchanged:
             conn.execute(
-                update(ARTICLES).where(ARTICLES.c.url.in_(unchanged)).values(last_seen_at=now)
+                update(ARTICLES).where(ARTICLES.c.url_key.in_(unchanged)).values(last_seen_at=now)
             )
             result.unchanged += len(unchanged)
+        if changed:
+            self._keep_revisions(conn, [known[k].id for k in changed], latest, now)
+        written = self._upsert(conn, [article_row(latest[k], source_id, now) for k in changed + new])
+        result.updated += sum(1 for k in changed if k in written)
+        result.unchanged += sum(1 for k in changed if k not in written)  # a concurrent writer won
+        self._replace_attachments(conn, written, latest)
+        fresh = [self._new(k, latest[k]) for k in new if k in written]
+        for entry in fresh:
+            entry.id = written[entry.key]
+        self._cluster(conn, fresh, result)
+        result.new += len(fresh)
+        self._index_signatures(
+            conn,
+            [(written[k], signature(latest[k].body_text)) for k in changed if k in written],
+            replace=True,
+        )
+        self._index_signatures(conn, [(e.id, e.signature) for e in fresh if e.id is not None])
         return result
+
+    # --- writing -----------------------------------------------------------------------------
+    def _upsert(self, conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert or update rows by url_key; return url_key → id of the rows actually written."""
+        if not rows:
+            return {}
+        ins = _insert(conn, ARTICLES)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[ARTICLES.c.url_key],
+            set_={name: ins.excluded[name] for name in UPDATED_COLUMNS},
+            where=ARTICLES.c.content_hash.is_distinct_from(ins.excluded.content_hash),
+        ).returning(ARTICLES.c.id, ARTICLES.c.url_key)
+        return {key: id_ for id_, key in conn.execute(stmt, rows)}
+
+    def _keep_revisions(
+        self, conn: Connection, ids: list[int], latest: dict[str, PolicyArticle], now: dt.datetime
+    ) -> None:
+        old = conn.execute(
+            select(
+                ARTICLES.c.id,
+                ARTICLES.c.url_key,
+                ARTICLES.c.title,
+                ARTICLES.c.body_text,
+                ARTICLES.c.content_hash,
+            ).where(ARTICLES.c.id.in_(ids))
+        ).all()
+        conn.execute(
+            insert(REVISIONS),
+            [
+                {
+                    "article_id": row.id,
+                    "replaced_at": now,
+                    "title": row.title,
+                    "body_text": row.body_text,
+                    "content_hash": row.content_hash,
+                    "diff": text_diff(row.body_text, latest[row.url_key].body_text),
+                }
+                for row in old
+            ],
+        )
 
     def _replace_attachments(
         self, conn: Connection, ids: dict[str, int], items: dict[str, PolicyArticle]
@@ -196,20 +313,173 @@ class ArticleStore:
                 "url": att.url,
                 "file_type": att.file_type,
             }
-            for url, article_id in ids.items()
-            for n, att in enumerate(items[url].attachments)
+            for key, article_id in ids.items()
+            for n, att in enumerate(items[key].attachments)
         ]
         if rows:
             conn.execute(insert(ATTACHMENTS), rows)
 
+    # --- clusters ----------------------------------------------------------------------------
+    @staticmethod
+    def _new(key: str, item: PolicyArticle) -> _New:
+        sig = signature(item.body_text)
+        return _New(
+            key=key,
+            item=item,
+            document=document_key(item.doc_number, item.issuer),
+            signature=sig,
+            bands=sig.band_keys() if sig is not None else [],
+        )
+
+    def _cluster(self, conn: Connection, fresh: list[_New], result: WriteResult) -> None:
+        """Give each new page a cluster: an existing copy's, an earlier new page's, or its own."""
+        if not fresh:
+            return
+        # This batch's rows have no cluster and no band keys yet: look-ups find only older rows.
+        by_hash = self._lookup(conn, ARTICLES.c.content_hash, {e.item.content_hash for e in fresh})
+        by_document = self._lookup(conn, ARTICLES.c.document_key, {e.document for e in fresh})
+        near = self._near_candidates(conn, fresh)
+        seen_hash: dict[str | None, int] = {}
+        seen_document: dict[str, int] = {}
+        seen_bands: dict[int, list[int]] = {}
+        for n, entry in enumerate(fresh):
+            content, document = entry.item.content_hash, entry.document
+            if content in by_hash:
+                entry.cluster_of, entry.layer = by_hash[content], LAYER_CONTENT
+            elif content in seen_hash:
+                entry.batch_of, entry.layer = seen_hash[content], LAYER_CONTENT
+            elif document is not None and document in by_document:
+                entry.cluster_of, entry.layer = by_document[document], LAYER_DOCUMENT
+            elif document is not None and document in seen_document:
+                entry.batch_of, entry.layer = seen_document[document], LAYER_DOCUMENT
+            else:
+                self._match_near(entry, near, fresh, seen_bands)
+            seen_hash.setdefault(content, n)
+            if document is not None:
+                seen_document.setdefault(document, n)
+            for band in entry.bands:
+                seen_bands.setdefault(band, []).append(n)
+            result.layers[entry.layer or "original"] += 1
+        self._assign_clusters(conn, fresh)
+
+    @staticmethod
+    def _lookup(conn: Connection, column: Any, values: set[Any]) -> dict[Any, int]:
+        """value → cluster id of a stored article with that value."""
+        wanted = [v for v in values if v is not None]
+        if not wanted:
+            return {}
+        rows = conn.execute(
+            select(column, ARTICLES.c.cluster_id)
+            .where(column.in_(wanted), ARTICLES.c.cluster_id.is_not(None))
+            .order_by(ARTICLES.c.id)
+        )
+        found: dict[Any, int] = {}
+        for value, cluster in rows:
+            found.setdefault(value, cluster)
+        return found
+
+    def _near_candidates(
+        self, conn: Connection, fresh: list[_New]
+    ) -> dict[int, tuple[int, Signature]]:
+        """Stored articles sharing a band key with any new page: id → (cluster, signature)."""
+        bands = {band for e in fresh for band in e.bands}
+        if not bands:
+            return {}
+        candidates = conn.execute(
+            select(BANDS.c.article_id)
+            .where(BANDS.c.band_key.in_(list(bands)))
+            .distinct()
+        ).scalars().all()
+        if not candidates:
+            return {}
+        rows = conn.execute(
+            select(ARTICLES.c.id, ARTICLES.c.cluster_id, SIGNATURES.c.signature)
+            .join(SIGNATURES, SIGNATURES.c.article_id == ARTICLES.c.id)
+            .where(ARTICLES.c.id.in_(list(candidates)))
+        )
+        return {
+            id_: (cluster if cluster is not None else id_, Signature.from_bytes(sig))
+            for id_, cluster, sig in rows
+        }
+
+    @staticmethod
+    def _match_near(
+        entry: _New,
+        stored: dict[int, tuple[int, Signature]],
+        fresh: list[_New],
+        seen_bands: dict[int, list[int]],
+    ) -> None:
+        if entry.signature is None:
+            return
+        best = NEAR_DUPLICATE_JACCARD
+        for cluster, sig in stored.values():
+            score = entry.signature.jaccard(sig)
+            if score >= best:
+                best, entry.cluster_of, entry.layer = score, cluster, LAYER_NEAR
+        for n in {i for band in entry.bands for i in seen_bands.get(band, ())}:
+            other = fresh[n].signature
+            if other is not None:
+                score = entry.signature.jaccard(other)
+                if score >= best:
+                    best, entry.cluster_of, entry.batch_of = score, None, n
+                    entry.layer = LAYER_NEAR
+
+    @staticmethod
+    def _assign_clusters(conn: Connection, fresh: list[_New]) -> None:
+        clusters: list[int] = []
+        for entry in fresh:
+            assert entry.id is not None
+            if entry.cluster_of is not None:
+                clusters.append(entry.cluster_of)
+            elif entry.batch_of is not None:
+                clusters.append(clusters[entry.batch_of])
+            else:
+                clusters.append(entry.id)
+        conn.execute(
+            update(ARTICLES)
+            .where(ARTICLES.c.id == bindparam("article_id"))
+            .values(cluster_id=bindparam("cluster"), dedup_layer=bindparam("layer")),
+            [
+                {"article_id": e.id, "cluster": c, "layer": e.layer}
+                for e, c in zip(fresh, clusters, strict=True)
+            ],
+        )
+
+    @staticmethod
+    def _index_signatures(
+        conn: Connection, entries: Iterable[tuple[int | None, Signature | None]], replace: bool = False
+    ) -> None:
+        entries = [(id_, sig) for id_, sig in entries if id_ is not None]
+        if replace and entries:
+            ids = [id_ for id_, _ in entries]
+            conn.execute(delete(BANDS).where(BANDS.c.article_id.in_(ids)))
+            conn.execute(delete(SIGNATURES).where(SIGNATURES.c.article_id.in_(ids)))
+        with_sig = [(id_, sig) for id_, sig in entries if sig is not None]
+        if not with_sig:
+            return
+        conn.execute(
+            insert(SIGNATURES),
+            [{"article_id": id_, "signature": sig.to_bytes()} for id_, sig in with_sig],
+        )
+        conn.execute(
+            insert(BANDS),
+            [
+                {"band_key": band, "article_id": id_}
+                for id_, sig in with_sig
+                for band in dict.fromkeys(sig.band_keys())
+            ],
+        )
+
+    # --- sources -----------------------------------------------------------------------------
     def _source_id(self, conn: Connection, source: SourceInfo) -> int:
         cached = self._source_ids.get(source.site)
         if cached is not None:
             return cached
         ins = _insert(conn, SOURCES)
         conn.execute(
-            ins.values(site=source.site, name=source.name, region=source.region, created_at=utcnow())
-            .on_conflict_do_update(
+            ins.values(
+                site=source.site, name=source.name, region=source.region, created_at=utcnow()
+            ).on_conflict_do_update(
                 index_elements=[SOURCES.c.site],
                 set_={
                     "name": func.coalesce(ins.excluded.name, SOURCES.c.name),
@@ -224,7 +494,9 @@ class ArticleStore:
         return source_id
 
 
-def count_rows(engine: Engine, tables: Iterable[Table] = (ARTICLES, ATTACHMENTS)) -> dict[str, int]:
+def count_rows(
+    engine: Engine, tables: Iterable[Table] = (ARTICLES, ATTACHMENTS)
+) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())

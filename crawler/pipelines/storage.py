@@ -141,6 +141,8 @@ class StoragePipeline:
         self.stats.inc_value("storage/new", result.new)
         self.stats.inc_value("storage/updated", result.updated)
         self.stats.inc_value("storage/unchanged", result.unchanged)
+        for layer, count in result.layers.items():
+            self.stats.inc_value(f"dedup/{layer}", count)
 
     def _fail_run(self, reason: str) -> None:
         logger.error("Storage: %s", reason)
