@@ -1,4 +1,4 @@
-"""Scrapy extensions: the run record."""
+"""Scrapy extensions: the run record with its health."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import make_engine, redact
 from crawler.db.models import CrawlRun
+from crawler.health import Problem, Thresholds, run_problems, stale_problem, status_of
+from crawler.incremental import spider_mode
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -20,42 +22,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def run_problems(stats: dict[str, Any], finish_reason: str | None) -> list[str]:
-    """What went wrong in a run, from its stats; an empty list means the run is healthy."""
-    problems: list[str] = list(stats.get("run/failure_reasons") or [])
-    if stats.get("run/failed") and not problems:
-        problems.append("run marked failed")
-    if finish_reason not in (None, "finished"):
-        problems.append(f"finished with reason {finish_reason!r}")
-    exceptions = int(stats.get("spider_exceptions/count", 0) or 0)
-    if exceptions:
-        problems.append(f"{exceptions} spider exception(s)")
-    for url in stats.get("list/empty_urls") or []:
-        problems.append(f"empty list page {url}")
-    failed = int(stats.get("fetch/failed", 0) or 0)
-    if failed:
-        problems.append(f"{failed} page(s) could not be fetched")
-    not_article = int(stats.get("article/not_article", 0) or 0)
-    if not_article:
-        problems.append(f"{not_article} page(s) were not articles")
-    for url in stats.get("blocked/urls") or []:
-        problems.append(f"blocked at {url}")
-    return problems
-
-
-def run_status(stats: dict[str, Any], problems: list[str]) -> str:
-    """``blocked`` when the site refused us, ``failed`` on any other problem, else ``ok``."""
-    if int(stats.get("blocked/count", 0) or 0):
-        return "blocked"
-    return "failed" if problems else "ok"
-
-
 class RunRecorder:
-    """Writes one ``crawl_runs`` row per spider run and sets ``run/status`` in the stats."""
+    """Evaluates the health rules, writes one ``crawl_runs`` row, sets ``run/status``."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.url: str = crawler.settings.get("DATABASE_URL")
+        self.limits = Thresholds.from_settings(crawler.settings)
         self.started_at = dt.datetime.now(dt.UTC)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -70,42 +43,73 @@ class RunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
-        problems = run_problems(stats, reason)
-        status = run_status(stats, problems)
+        problems = run_problems(stats, reason, self.limits)
+        finished = dt.datetime.now(dt.UTC)
+        engine = make_engine(self.url)
+        try:
+            with engine.begin() as conn:
+                stale = stale_problem(conn, spider.name, finished.date(), self.limits)
+                if stale is not None:
+                    problems.append(stale)
+                conn.execute(insert(CrawlRun), self.row(spider, reason, stats, problems, finished))
+        except SQLAlchemyError as exc:
+            problems.append(
+                Problem(
+                    "failed", f"run record not written to {redact(self.url)}: {type(exc).__name__}"
+                )
+            )
+        finally:
+            engine.dispose()
+        status = status_of(problems)
         self.crawler.stats.set_value("run/status", status)
-        self.crawler.stats.set_value("run/problems", problems)
-        row = {
+        self.crawler.stats.set_value("run/problems", [str(p) for p in problems])
+        for problem in problems:
+            level = logging.WARNING if problem.severity == "warning" else logging.ERROR
+            logger.log(level, "Run of %s: %s", spider.name, problem)
+
+    def row(
+        self,
+        spider: Spider,
+        reason: str,
+        stats: dict[str, Any],
+        problems: list[Problem],
+        finished: dt.datetime,
+    ) -> dict[str, Any]:
+        newest = stats.get("storage/newest_publish_date")
+        dropped = {
+            k.removeprefix("item_dropped_reasons_count/"): v
+            for k, v in stats.items()
+            if k.startswith("item_dropped_reasons_count/")
+        }
+        return {
             "site": spider.name,
+            "mode": spider_mode(spider),
             "started_at": self.started_at,
-            "finished_at": dt.datetime.now(dt.UTC),
+            "finished_at": finished,
             "finish_reason": reason,
-            "status": status,
+            "status": status_of(problems),
             "requests": int(stats.get("downloader/request_count", 0)),
+            "responses_by_status": {
+                k.rsplit("/", 1)[-1]: v
+                for k, v in stats.items()
+                if k.startswith("downloader/response_status_count/")
+            },
             "items_scraped": int(stats.get("item_scraped_count", 0)),
             "items_new": int(stats.get("storage/new", 0)),
             "items_updated": int(stats.get("storage/updated", 0)),
             "items_unchanged": int(stats.get("storage/unchanged", 0)),
+            "reposts": sum(
+                int(stats.get(f"dedup/{k}", 0)) for k in ("content", "document", "near")
+            ),
             "items_failed": int(stats.get("storage/failed", 0)),
+            "dropped": int(stats.get("item_dropped_count", 0)),
+            "dropped_reasons": dropped,
             "errors": int(stats.get("log_count/ERROR", 0)),
-            "problems": problems,
+            "blocked": int(stats.get("blocked/count", 0)),
+            "newest_publish_date": dt.date.fromisoformat(newest) if newest else None,
+            "problems": [str(p) for p in problems],
             "stats": {k: _jsonable(v) for k, v in stats.items()},
         }
-        for problem in problems:
-            logger.error("Run of %s failed: %s", spider.name, problem)
-        engine = make_engine(self.url)
-        try:
-            with engine.begin() as conn:
-                conn.execute(insert(CrawlRun), row)
-        except SQLAlchemyError as exc:
-            self.crawler.stats.set_value("run/status", "failed")
-            logger.error(
-                "Run record for %s not written to %s: %s",
-                spider.name,
-                redact(self.url),
-                type(exc).__name__,
-            )
-        finally:
-            engine.dispose()
 
 
 def _jsonable(value: Any) -> Any:

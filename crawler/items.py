@@ -56,3 +56,14 @@ class PolicyArticle:
     """When the page was downloaded (ISO datetime, UTC)."""
     content_hash: str | None = None
     """SHA-256 of the normalised title and body text; set by the normalisation pipeline."""
+    etag: str | None = None
+    """HTTP ``ETag`` of the article page (for conditional revisits)."""
+    last_modified: str | None = None
+    """HTTP ``Last-Modified`` of the article page (for conditional revisits)."""
+
+
+@dataclass(slots=True)
+class PageSeen:
+    """A known article page that answered 304 Not Modified: only its ``last_seen_at`` moves."""
+
+    url: str

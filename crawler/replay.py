@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from w3lib.url import canonicalize_url
 
@@ -121,11 +121,12 @@ class ReplayMiddleware:
             return Response(request.url, status=404, request=request)
         self.stats.inc_value("replay/hit")
         body = stored.body()
-        cls = responsetypes.from_args(headers=stored.headers, url=request.url, body=body)
+        headers = Headers(stored.headers)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
         return cls(
             url=request.url,
             status=stored.status,
-            headers=stored.headers,
+            headers=headers,
             body=body,
             request=request,
         )

@@ -57,6 +57,15 @@ EXTENSIONS = {
     "crawler.extensions.RunRecorder": 500,
 }
 
+SPIDER_MIDDLEWARES = {
+    "crawler.incremental.IncrementalMiddleware": 950,
+}
+INCREMENTAL_ENABLED = True
+REVISIT_DAYS = 30.0
+"""Known article pages are fetched again (conditionally) once they were last seen this long ago."""
+INCREMENTAL_KNOWN_IN_A_ROW = 20
+"""Stop paging a list after this many stored articles in a row (or a page of only stored ones)."""
+
 STORAGE_BATCH_SIZE = 200
 """Items written per transaction (one commit per item costs ~30x more on SQLite)."""
 STORAGE_AUTO_MIGRATE = True

@@ -7,15 +7,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from w3lib.url import canonicalize_url
 
 TRACKING_PREFIXES = ("utm_", "spm", "from", "share", "timestamp", "_t")
-"""Query parameters that never change the content: dropped (``from`` covers ``from=groupmessage``)."""
+"""Query parameters that never change the content (``from`` as in ``from=groupmessage``)."""
 
 
 def canonical_url(url: str) -> str:
     """Canonical form: sorted query without tracking parameters, no fragment, lower-case host."""
     parts = urlsplit(url.strip())
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)
-    ]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
     cleaned = urlunsplit(parts._replace(query=urlencode(query), fragment=""))
     return str(canonicalize_url(cleaned, keep_fragments=False))
 

@@ -95,5 +95,5 @@ def test_replay_is_off_without_replay_dir() -> None:
 
 def test_a_manifest_naming_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     root = make_fixture(tmp_path, [{"url": "https://a.example/", "file": "pages/nope.html"}])
-    with pytest.raises(ReplayError, match="missing file pages/nope.html"):
+    with pytest.raises(ReplayError, match=r"missing file pages/nope\.html"):
         middleware(root)

@@ -35,11 +35,27 @@ class TrsFromTwo(Trs):
 @pytest.mark.parametrize(
     ("url", "script", "expected"),
     [
-        ("https://a.gov.cn/s271/", 'createPageHTML(3, 0, "index", "html");', "https://a.gov.cn/s271/index_1.html"),
-        ("https://a.gov.cn/s271/index_1.html", 'createPageHTML(3, 1, "index", "html");', "https://a.gov.cn/s271/index_2.html"),
+        (
+            "https://a.gov.cn/s271/",
+            'createPageHTML(3, 0, "index", "html");',
+            "https://a.gov.cn/s271/index_1.html",
+        ),
+        (
+            "https://a.gov.cn/s271/index_1.html",
+            'createPageHTML(3, 1, "index", "html");',
+            "https://a.gov.cn/s271/index_2.html",
+        ),
         ("https://a.gov.cn/s271/index_2.html", 'createPageHTML(3, 2, "index", "html");', None),
-        ("https://a.gov.cn/zuixin/", "createPageHTML('page_div', 2, 1, 'home', 'htm', 5);", "https://a.gov.cn/zuixin/home_1.htm"),
-        ("https://a.gov.cn/zuixin/home_1.htm", "createPageHTML('page_div', 2, 2, 'home', 'htm', 5);", None),
+        (
+            "https://a.gov.cn/zuixin/",
+            "createPageHTML('page_div', 2, 1, 'home', 'htm', 5);",
+            "https://a.gov.cn/zuixin/home_1.htm",
+        ),
+        (
+            "https://a.gov.cn/zuixin/home_1.htm",
+            "createPageHTML('page_div', 2, 2, 'home', 'htm', 5);",
+            None,
+        ),
     ],
 )
 def test_trs_pager_script_gives_the_next_page(url: str, script: str, expected: str | None) -> None:
@@ -53,6 +69,17 @@ def test_trs_second_page_suffix_is_configurable() -> None:
         "<script>createPageHTML('page_div', 3, 1, 'new_list', 'shtml', 40);</script>",
     )
     assert TrsFromTwo().next_page_url(response, 1) == "https://a.gov.cn/c100147/new_list_2.shtml"
+
+
+def test_the_shanghai_jquery_pager_gives_the_next_page() -> None:
+    script = '$(".pagination").pagination("setPage",1,2);'
+    first = html("https://wsjkw.sh.gov.cn/xwfb/index.html", f"<script>{script}</script>")
+    last = html(
+        "https://wsjkw.sh.gov.cn/xwfb/index_2.html",
+        "<script>$('.p').pagination('setPage', 2, 2)</script>",
+    )
+    assert Trs().next_page_url(first, 1) == "https://wsjkw.sh.gov.cn/xwfb/index_2.html"
+    assert Trs().next_page_url(last, 2) is None
 
 
 def test_without_a_pager_script_the_next_link_is_followed() -> None:
@@ -72,9 +99,21 @@ CHALLENGE = (
     [
         (412, CHALLENGE, "JavaScript challenge (HTTP 412)"),
         (412, "", "HTTP 412 Precondition Failed (anti-bot challenge)"),
-        (403, "<html><body><h1>访问被拒绝</h1>网站防火墙</body></html>", "WAF block page (HTTP 403)"),
-        (200, "<html><body><form>请输入验证码<input name=code></form></body></html>", "CAPTCHA page (HTTP 200)"),
-        (521, "<script>document.cookie='__jsl_clearance=1';location.reload()</script>", "JavaScript challenge (HTTP 521)"),
+        (
+            403,
+            "<html><body><h1>访问被拒绝</h1>网站防火墙</body></html>",
+            "WAF block page (HTTP 403)",
+        ),
+        (
+            200,
+            "<html><body><form>请输入验证码<input name=code></form></body></html>",
+            "CAPTCHA page (HTTP 200)",
+        ),
+        (
+            521,
+            "<script>document.cookie='__jsl_clearance=1';location.reload()</script>",
+            "JavaScript challenge (HTTP 521)",
+        ),
     ],
 )
 def test_anti_bot_answers_are_recognised(status: int, body: str, reason: str) -> None:
@@ -82,8 +121,13 @@ def test_anti_bot_answers_are_recognised(status: int, body: str, reason: str) ->
 
 
 def test_an_article_mentioning_a_captcha_is_not_blocked() -> None:
-    paragraphs = "".join(f"<p>第{n}条 托育机构应当建立信息系统，登录时输入验证码。</p>" for n in range(200))
-    assert blocked_reason(html("https://a.gov.cn/a.html", f"<html><body>{paragraphs}</body></html>")) is None
+    paragraphs = "".join(
+        f"<p>第{n}条 托育机构应当建立信息系统，登录时输入验证码。</p>" for n in range(200)
+    )
+    assert (
+        blocked_reason(html("https://a.gov.cn/a.html", f"<html><body>{paragraphs}</body></html>"))
+        is None
+    )
 
 
 def test_an_ordinary_404_is_not_blocked() -> None:
@@ -100,5 +144,5 @@ def test_vocabulary_tags_simplified_and_traditional_text() -> None:
 def test_a_broken_vocabulary_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "vocab.toml"
     path.write_text('[托育]\nterms = "托育"\n', encoding="utf-8")
-    with pytest.raises(VocabularyError, match="vocab.toml"):
+    with pytest.raises(VocabularyError, match=r"vocab\.toml"):
         Vocabulary.load(path)

@@ -2,7 +2,8 @@
 
 Plain ``scrapy crawl`` exits 0 even when items were not stored or callbacks raised; cron needs to
 know. This is Scrapy's own command plus an exit code of 1 when the crawler's ``run/status`` (set
-by ``crawler.extensions.RunRecorder``) is not ``ok`` (``failed`` or ``blocked``).
+by ``crawler.extensions.RunRecorder``) is ``failed`` or ``blocked``
+(a ``warning``, such as a site quiet for longer than usual, still exits 0).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+
+FAILING = ("failed", "blocked")
 
 
 class Command(ScrapyCrawl):
@@ -26,6 +30,6 @@ class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: Any) -> None:
         super().run(args, opts)
         crawler = self._last_crawler
-        if crawler is not None and crawler.stats is not None:
-            if crawler.stats.get_value("run/status") != "ok":
-                self.exitcode = 1
+        stats = crawler.stats if crawler is not None else None
+        if stats is not None and stats.get_value("run/status") in FAILING:
+            self.exitcode = 1

@@ -26,7 +26,7 @@ def redact(url: str) -> str:
     """The URL with any password hidden, for logs and status output."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - any parse failure: show nothing of it
+    except Exception:
         return "<unparsable DATABASE_URL>"
 
 
@@ -34,7 +34,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL mode, foreign keys and its folder created."""
     try:
         parsed = make_url(url)
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises ArgumentError and others
+    except Exception as exc:
         raise DatabaseConfigError(f"DATABASE_URL is not a database URL: {redact(url)}") from exc
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -61,7 +61,9 @@ SEARCH_OBJECTS = ("articles_fts", "ix_articles_search_")
 have no model, so comparisons of the models with the database leave them out."""
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Alembic filter: everything but the full-text search objects."""
     return not (name or "").startswith(SEARCH_OBJECTS)
 

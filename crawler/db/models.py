@@ -7,7 +7,7 @@ migrations and these models agree on SQLite and PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -67,7 +67,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSONType, list[str]: JSONType, dt.datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSONType,
+        list[str]: JSONType,
+        dt.datetime: UTCDateTime,
+    }
 
 
 class Source(Base):
@@ -129,6 +133,10 @@ class Article(Base):
         String(20), comment="how it joined its cluster: content | document | near; NULL if first"
     )
     fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    http_etag: Mapped[str | None] = mapped_column(String(500), comment="for conditional revisits")
+    http_last_modified: Mapped[str | None] = mapped_column(
+        String(100), comment="for conditional revisits"
+    )
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, comment="last content change"
@@ -198,23 +206,30 @@ class AttachmentRow(Base):
 
 
 class CrawlRun(Base):
-    """One spider run: when, how it ended, and what it stored."""
+    """One spider run: when, how it ended, what it fetched and stored, and its health."""
 
     __tablename__ = "crawl_runs"
     __table_args__ = (Index("ix_crawl_runs_site_started_at", "site", "started_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site: Mapped[str] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(20), default="incremental", comment="or backfill")
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finish_reason: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), comment="ok | failed | blocked")
+    status: Mapped[str] = mapped_column(String(20), comment="ok | warning | failed | blocked")
     requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses_by_status: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     items_scraped: Mapped[int] = mapped_column(Integer, default=0)
     items_new: Mapped[int] = mapped_column(Integer, default=0)
     items_updated: Mapped[int] = mapped_column(Integer, default=0)
     items_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    reposts: Mapped[int] = mapped_column(Integer, default=0, comment="new copies of known policies")
     items_failed: Mapped[int] = mapped_column(Integer, default=0, comment="not stored")
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+    dropped_reasons: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     errors: Mapped[int] = mapped_column(Integer, default=0)
-    problems: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    newest_publish_date: Mapped[dt.date | None] = mapped_column(Date)
+    problems: Mapped[list[str]] = mapped_column(JSONType, default=list, comment="health problems")
     stats: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

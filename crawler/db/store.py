@@ -78,6 +78,8 @@ UPDATED_COLUMNS = (
     "content_hash",
     "document_key",
     "fetched_at",
+    "http_etag",
+    "http_last_modified",
     "updated_at",
     "last_seen_at",
 )
@@ -93,8 +95,11 @@ class WriteResult:
     unchanged: int = 0
     layers: Counter[str] = field(default_factory=Counter)
     """De-duplication hits: url_variant, content, document, near, and original (a new cluster)."""
+    new_items: list[tuple[str | None, str | None, str]] = field(default_factory=list)
+    """(title, publish_date, url) of each new page."""
 
     def __iadd__(self, other: WriteResult) -> WriteResult:
+        self.new_items.extend(other.new_items)
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -178,6 +183,8 @@ def article_row(item: PolicyArticle, source_id: int, now: dt.datetime) -> dict[s
         "content_hash": item.content_hash,
         "document_key": document_key(item.doc_number, item.issuer),
         "fetched_at": _datetime(item.fetched_at),
+        "http_etag": item.etag,
+        "http_last_modified": item.last_modified,
         "first_seen_at": now,
         "updated_at": now,
         "last_seen_at": now,
@@ -232,7 +239,9 @@ class ArticleStore:
         for key, row in known.items():
             if row.url != latest[key].url:
                 result.layers["url_variant"] += 1
-        unchanged = [k for k in latest if k in known and known[k].content_hash == latest[k].content_hash]
+        unchanged = [
+            k for k in latest if k in known and known[k].content_hash == latest[k].content_hash
+        ]
         changed = [k for k in latest if k in known and k not in unchanged]
         new = [k for k in latest if k not in known]
         if unchanged:
@@ -242,7 +251,9 @@ class ArticleStore:
             result.unchanged += len(unchanged)
         if changed:
             self._keep_revisions(conn, [known[k].id for k in changed], latest, now)
-        written = self._upsert(conn, [article_row(latest[k], source_id, now) for k in changed + new])
+        written = self._upsert(
+            conn, [article_row(latest[k], source_id, now) for k in changed + new]
+        )
         result.updated += sum(1 for k in changed if k in written)
         result.unchanged += sum(1 for k in changed if k not in written)  # a concurrent writer won
         self._replace_attachments(conn, written, latest)
@@ -251,6 +262,7 @@ class ArticleStore:
             entry.id = written[entry.key]
         self._cluster(conn, fresh, result)
         result.new += len(fresh)
+        result.new_items = [(e.item.title, e.item.publish_date, e.item.url) for e in fresh]
         self._index_signatures(
             conn,
             [(written[k], signature(latest[k].body_text)) for k in changed if k in written],
@@ -385,11 +397,13 @@ class ArticleStore:
         bands = {band for e in fresh for band in e.bands}
         if not bands:
             return {}
-        candidates = conn.execute(
-            select(BANDS.c.article_id)
-            .where(BANDS.c.band_key.in_(list(bands)))
-            .distinct()
-        ).scalars().all()
+        candidates = (
+            conn.execute(
+                select(BANDS.c.article_id).where(BANDS.c.band_key.in_(list(bands))).distinct()
+            )
+            .scalars()
+            .all()
+        )
         if not candidates:
             return {}
         rows = conn.execute(
@@ -447,7 +461,9 @@ class ArticleStore:
 
     @staticmethod
     def _index_signatures(
-        conn: Connection, entries: Iterable[tuple[int | None, Signature | None]], replace: bool = False
+        conn: Connection,
+        entries: Iterable[tuple[int | None, Signature | None]],
+        replace: bool = False,
     ) -> None:
         entries = [(id_, sig) for id_, sig in entries if id_ is not None]
         if replace and entries:
@@ -494,9 +510,19 @@ class ArticleStore:
         return source_id
 
 
-def count_rows(
-    engine: Engine, tables: Iterable[Table] = (ARTICLES, ATTACHMENTS)
-) -> dict[str, int]:
+def touch(engine: Engine, urls: Sequence[str]) -> int:
+    """Move ``last_seen_at`` of known pages to now (they answered 304 Not Modified)."""
+    keys = list(dict.fromkeys(url_key(u) for u in urls))
+    if not keys:
+        return 0
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(ARTICLES).where(ARTICLES.c.url_key.in_(keys)).values(last_seen_at=utcnow())
+        )
+    return int(result.rowcount)
+
+
+def count_rows(engine: Engine, tables: Iterable[Table] = (ARTICLES, ATTACHMENTS)) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())

@@ -19,6 +19,7 @@ from crawler.extraction.normalize import (
     normalize_doc_number,
     parse_date,
     split_issuers,
+    strip_pinyin_readings,
 )
 from crawler.items import Attachment, PolicyArticle
 from crawler.urls import canonical_url
@@ -38,9 +39,10 @@ def content_hash(title: str | None, body_text: str | None) -> str:
 
 
 def _none_if_blank(value: str | None) -> str | None:
+    """Cleaned text (whitespace, injected pinyin readings), or None when nothing is left."""
     if value is None:
         return None
-    cleaned = clean_text(value).strip()
+    cleaned = strip_pinyin_readings(clean_text(value)).strip()
     return cleaned or None
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
-from crawler.db.store import ArticleStore, SourceInfo, WriteResult
-from crawler.items import PolicyArticle
+from crawler.db.store import ArticleStore, SourceInfo, WriteResult, touch
+from crawler.items import PageSeen, PolicyArticle
 from crawler.spool import Spool
 
 if TYPE_CHECKING:
@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+NEW_ITEMS_IN_DIGEST = 50
+"""New items listed in the run's stats (for the alert digest); the count is always complete."""
+
 
 def is_connection_error(exc: SQLAlchemyError) -> bool:
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated) or (
+    return (isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)) or (
         type(exc).__name__ in {"OperationalError", "InterfaceError"}
     )
 
@@ -50,6 +53,7 @@ class StoragePipeline:
             raise ValueError(f"DATABASE_URL: {exc}") from exc
         self.store = ArticleStore(self.engine)
         self.buffer: list[PolicyArticle] = []
+        self.seen: list[str] = []
         self.available = False
 
     @classmethod
@@ -74,8 +78,10 @@ class StoragePipeline:
     def process_item(self, item: object) -> object:
         if isinstance(item, PolicyArticle):
             self.buffer.append(item)
-            if len(self.buffer) >= self.batch_size:
-                self.flush()
+        elif isinstance(item, PageSeen):
+            self.seen.append(item.url)
+        if len(self.buffer) + len(self.seen) >= self.batch_size:
+            self.flush()
         return item
 
     def close_spider(self) -> None:
@@ -83,6 +89,7 @@ class StoragePipeline:
         self.engine.dispose()
 
     def flush(self) -> None:
+        self._flush_seen()
         batch, self.buffer = self.buffer, []
         if not batch:
             return
@@ -106,6 +113,17 @@ class StoragePipeline:
             else:
                 logger.warning("Batch of %d refused (%s); storing one by one", len(batch), exc)
                 self._write_one_by_one(batch, source)
+
+    def _flush_seen(self) -> None:
+        seen, self.seen = self.seen, []
+        if not seen or not self.available:
+            return  # unchanged pages: nothing is lost if the database cannot hear of them
+        try:
+            touch(self.engine, seen)
+        except SQLAlchemyError as exc:
+            logger.warning(
+                "Could not mark %d unchanged page(s) as seen: %s", len(seen), _reason(exc)
+            )
 
     def _write_one_by_one(self, batch: list[PolicyArticle], source: SourceInfo) -> None:
         for n, item in enumerate(batch):
@@ -143,6 +161,15 @@ class StoragePipeline:
         self.stats.inc_value("storage/unchanged", result.unchanged)
         for layer, count in result.layers.items():
             self.stats.inc_value(f"dedup/{layer}", count)
+        for title, publish_date, url in result.new_items:
+            if not publish_date:
+                self.stats.inc_value("storage/new_without_publish_date")
+            newest = self.stats.get_value("storage/newest_publish_date")
+            if publish_date and (newest is None or publish_date[:10] > newest):
+                self.stats.set_value("storage/newest_publish_date", publish_date[:10])
+            digest = self.stats.get_value("storage/new_items") or []
+            if len(digest) < NEW_ITEMS_IN_DIGEST:
+                self.stats.set_value("storage/new_items", [*digest, [title, publish_date, url]])
 
     def _fail_run(self, reason: str) -> None:
         logger.error("Storage: %s", reason)

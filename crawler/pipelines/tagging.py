@@ -28,5 +28,7 @@ class TaggingPipeline:
         found = self.vocabulary.tags(item.title, item.body_text)
         item.tags = sorted(set(item.tags) | set(found))
         if not item.tags and getattr(self.crawler.spider, "require_tags", False):
-            raise DropItem(f"no topic tag matches {item.url} (the spider keeps tagged articles only)")
+            raise DropItem(
+                f"no topic tag matches {item.url} (the spider keeps tagged articles only)"
+            )
         return item

@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -33,7 +33,8 @@ from twisted.python.failure import Failure
 
 from crawler.antibot import blocked_reason
 from crawler.extraction import ExtractedPage, extract_article, extract_links
-from crawler.items import PolicyArticle
+from crawler.incremental import spider_mode
+from crawler.items import PageSeen, PolicyArticle
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class PolicySpider(scrapy.Spider):
     """The agency or site, e.g. ``中国政府网``; an article's own 来源 wins over it."""
     region: ClassVar[str]
     """``central`` for national bodies, else the province (``shanghai``, ``jiangsu``...)."""
-    start_urls: ClassVar[tuple[str, ...]] = ()
+    start_urls: list[str] = []
     list_link_selector: ClassVar[str | None] = None
     """CSS/XPath of the article ``<a>`` elements of a list page; the generic finder if None."""
     article_url_pattern: ClassVar[str | None] = None
@@ -64,27 +65,40 @@ class PolicySpider(scrapy.Spider):
     require_tags: ClassVar[bool] = False
     """Keep only articles that match the topic vocabulary (for general news lists)."""
 
-    def __init__(self, *args: Any, start_urls: str | None = None, **kwargs: Any) -> None:
+    mode: str = "incremental"
+    """``-a mode=backfill`` pages every list to its end and fetches every article."""
+
+    def __init__(
+        self, *args: Any, start_urls: str | None = None, mode: str = "incremental", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.mode = mode
+        spider_mode(self)  # fail at start on an unknown mode
         if start_urls:  # -a start_urls=URL1,URL2 crawls only those list pages
-            self.start_urls = tuple(u.strip() for u in start_urls.split(",") if u.strip())
+            self.start_urls = [u.strip() for u in start_urls.split(",") if u.strip()]
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
             yield self.list_request(url, page=1)
 
-    def list_request(self, url: str, page: int, **kwargs: Any) -> scrapy.Request:
+    def list_request(
+        self, url: str, page: int, meta: dict[str, Any] | None = None
+    ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_list,
             errback=self.on_error,
             cb_kwargs={"page": page},
-            **kwargs,
+            meta=meta or {"pc_kind": "list"},
         )
 
     def article_request(self, url: str, **cb_kwargs: Any) -> scrapy.Request:
         return scrapy.Request(
-            url, callback=self.parse_article, errback=self.on_error, cb_kwargs=cb_kwargs
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs=cb_kwargs,
+            meta={"pc_kind": "article"},
         )
 
     # --- list pages --------------------------------------------------------------------------
@@ -134,7 +148,12 @@ class PolicySpider(scrapy.Spider):
     # --- article pages -----------------------------------------------------------------------
     def parse_article(
         self, response: Response, listed: Mapping[str, Any] | None = None
-    ) -> Iterator[PolicyArticle]:
+    ) -> Iterator[PolicyArticle | PageSeen]:
+        if response.status == 304:  # a conditional revisit: unchanged since we stored it
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("incremental/not_modified")
+            yield PageSeen(response.url)
+            return
         if self.check_blocked(response):
             return
         page = extract_article(response, self.field_selectors or None)
@@ -170,6 +189,8 @@ class PolicySpider(scrapy.Spider):
             body_html=page.body_html,
             attachments=list(page.attachments),
             fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
         )
         for name, value in listed.items():
             if value not in (None, "") and hasattr(item, name):
@@ -194,7 +215,7 @@ class PolicySpider(scrapy.Spider):
         assert stats is not None
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             response: Response = failure.value.response
             if self.check_blocked(response):
                 return
@@ -217,9 +238,17 @@ class TrsSpider(PolicySpider):
 
     page_suffix_start: ClassVar[int] = 1
     PAGER = re.compile(r"createPageHTML\(([^)]*)\)")
+    SET_PAGE = re.compile(r"pagination\(\s*[\"']setPage[\"']\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
+    """The jQuery pager of Shanghai government templates: ``setPage", current, total)``, 1-based,
+    pages ``index.html``, ``index_2.html``…"""
 
     def next_page_url(self, response: Response, page: int) -> str | None:
-        pager = self.PAGER.search(response.text) if isinstance(response, TextResponse) else None
+        text = response.text if isinstance(response, TextResponse) else ""
+        set_page = self.SET_PAGE.search(text)
+        if set_page is not None:
+            current, count = int(set_page.group(1)), int(set_page.group(2))
+            return response.urljoin(f"index_{current + 1}.html") if current < count else None
+        pager = self.PAGER.search(text)
         if pager is None:
             return super().next_page_url(response, page)
         args = [a.strip().strip("'\"") for a in pager.group(1).split(",")]
@@ -240,64 +269,80 @@ class TrsSpider(PolicySpider):
 class HanwebSpider(PolicySpider):
     """Hanweb (大汉) JCMS columns.
 
-    The column page carries its first records inside ``<script type="text/xml"><datastore>`` as
-    ``<record><![CDATA[<li>…</li>]]></record>``, and ``totalRecord``; later records come from
-    ``POST {dataproxy}?startrecord=…&endrecord=…&perpage=…`` with the column's form fields, which
-    answers the same ``<record>`` XML.
+    Records come in groups of ``per_page * group_size``. A column page either carries the first
+    group inside ``<script type="text/xml"><datastore>`` as ``<record><![CDATA[<li>…</li>]]>``
+    with ``totalRecord`` beside it, or is an empty shell; later groups (or, for a shell, all of
+    them) come from ``POST {dataproxy}?startrecord=…&endrecord=…&perpage=…`` with the column's form
+    fields, which answers the same ``<record>`` XML and a ``<totalrecord>``.
     """
 
     dataproxy_path: ClassVar[str] = "/module/web/jpage/dataproxy.jsp"
     columns: ClassVar[Mapping[str, Mapping[str, str]]] = {}
-    """Column page URL → the dataproxy form fields (col, appid, webid, path, columnid, ...)."""
+    """Column page URL → the dataproxy form fields, in the order the site sends them."""
     per_page: ClassVar[int] = 15
-    records_per_request: ClassVar[int] = 45
-    """How many records one dataproxy request asks for (Hanweb pages fetch 3 pages at once)."""
+    group_size: ClassVar[int] = 3
+    list_link_selector = "a"
     RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-    TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*(\d+)", re.I)
+    TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*'?(\d+)", re.I)
 
     async def start(self) -> AsyncIterator[Any]:
-        for url in self.start_urls or tuple(self.columns):
-            yield self.list_request(url, page=1)
+        for url in self.start_urls or list(self.columns):
+            yield self.list_request(url, page=1, meta={"pc_kind": "list", "pc_column": url})
 
-    def parse_list(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
+    def parse_list(
+        self, response: Response, page: int = 1, group: int = 0
+    ) -> Iterator[scrapy.Request]:
         if self.check_blocked(response):
             return
-        records = self.RECORD.findall(response.text) if isinstance(response, TextResponse) else []
+        text = response.text if isinstance(response, TextResponse) else ""
+        records = self.RECORD.findall(text)
+        column = response.meta.get("pc_column", response.url)
+        if group == 0 and not records:  # an empty column shell: every group is in the proxy
+            request = self.group_request(column, 1)
+            if request is not None:
+                yield request
+            return
         links = self.record_links(response, records)
         self.count_list_page(response, len(links))
         for url in links:
             yield self.article_request(url)
-        if page == 1:
-            yield from self.dataproxy_requests(response, len(records))
+        if group <= 1:  # the first group tells the total: ask for the others
+            match = self.TOTAL.search(text)
+            total = int(next(g for g in match.groups() if g)) if match else 0
+            per_group = self.per_page * self.group_size
+            groups = min(-(-total // per_group), self.max_list_pages)
+            for number in range(2, groups + 1):
+                request = self.group_request(column, number)
+                if request is not None:
+                    yield request
 
     def record_links(self, response: Response, records: list[str]) -> list[str]:
-        if not records:
-            return self.article_links(response)
         fragment = TextResponse(
             url=response.url, body="".join(records).encode("utf-8"), encoding="utf-8"
         )
         return self.article_links(fragment)
 
-    def dataproxy_requests(self, response: Response, first: int) -> Iterator[scrapy.Request]:
-        form = self.columns.get(response.url)
+    def group_request(self, column: str, group: int) -> scrapy.Request | None:
+        form = self.columns.get(column)
         if form is None:
-            return
-        match = self.TOTAL.search(response.text) if isinstance(response, TextResponse) else None
-        total = int(next(g for g in match.groups() if g)) if match else 0
-        pages = 1
-        for start in range(first + 1, total + 1, self.records_per_request):
-            end = min(start + self.records_per_request - 1, total)
-            pages += 1
-            if pages > self.max_list_pages:
-                break
-            query = urlencode({"startrecord": start, "endrecord": end, "perpage": self.per_page})
-            yield scrapy.FormRequest(
-                response.urljoin(f"{self.dataproxy_path}?{query}"),
-                formdata=dict(form),
-                callback=self.parse_list,
-                errback=self.on_error,
-                cb_kwargs={"page": pages},
-            )
+            logger.error("No dataproxy form for Hanweb column %s", column)
+            return None
+        per_group = self.per_page * self.group_size
+        query = urlencode(
+            {
+                "startrecord": (group - 1) * per_group + 1,
+                "endrecord": group * per_group,
+                "perpage": self.per_page,
+            }
+        )
+        return scrapy.FormRequest(
+            urljoin(column, f"{self.dataproxy_path}?{query}"),
+            formdata=dict(form),
+            callback=self.parse_list,
+            errback=self.on_error,
+            cb_kwargs={"page": group, "group": group},
+            meta={"pc_kind": "list", "pc_column": column},
+        )
 
 
 class JsonApiSpider(PolicySpider):
@@ -349,6 +394,11 @@ def _select(response: Response, selector: str) -> str | None:
     select = response.xpath if selector.startswith(("/", "(")) else response.css
     value: str | None = select(selector).get()
     return value
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() or None if value else None
 
 
 def _remember(stats: Any, key: str, value: str) -> None:

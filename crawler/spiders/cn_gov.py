@@ -9,7 +9,7 @@ class CnGovSpider(PolicySpider):
     name = "cn_gov"
     source_name = "中国政府网"
     region = "central"
-    start_urls = ("https://www.gov.cn/zhengce/zuixin/",)
+    start_urls = ["https://www.gov.cn/zhengce/zuixin/"]
     allowed_domains = ["www.gov.cn"]
     list_link_selector = ".news_box .list li h4 a"
     article_url_pattern = r"/content_\d+\.htm$"

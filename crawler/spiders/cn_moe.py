@@ -10,5 +10,5 @@ class CnMoeSpider(TrsSpider):
     source_name = "教育部"
     region = "central"
     allowed_domains = ["www.moe.gov.cn"]
-    start_urls = ("https://www.moe.gov.cn/jyb_xwfb/s271/",)
+    start_urls = ["https://www.moe.gov.cn/jyb_xwfb/s271/"]
     list_link_selector = "#list li a"

@@ -10,6 +10,6 @@ class CnNhcSpider(TrsSpider):
     source_name = "国家卫生健康委员会"
     region = "central"
     allowed_domains = ["www.nhc.gov.cn"]
-    start_urls = ("https://www.nhc.gov.cn/rkjcyjtfzs/c100147/new_list.shtml",)
+    start_urls = ["https://www.nhc.gov.cn/rkjcyjtfzs/c100147/new_list.shtml"]
     list_link_selector = "div.list ul li a"
     page_suffix_start = 2  # new_list.shtml, new_list_2.shtml, ...

@@ -29,7 +29,10 @@ OTHER_BODY = "\n".join(
 
 
 def item(url: str, body: str = BODY, site: str = "cn_gov", **fields: object) -> PolicyArticle:
-    values: dict[str, object] = {"title": "关于加快构建普惠托育服务体系的意见", "publish_date": "2024-11-28"}
+    values: dict[str, object] = {
+        "title": "关于加快构建普惠托育服务体系的意见",
+        "publish_date": "2024-11-28",
+    }
     values.update(fields)
     return normalize_article(PolicyArticle(url=url, site=site, body_text=body, **values))  # type: ignore[arg-type]
 
@@ -62,7 +65,9 @@ def test_another_spelling_of_a_known_url_updates_the_same_row(engine: Engine) ->
 def test_the_same_content_at_another_url_joins_the_cluster(engine: Engine) -> None:
     store = ArticleStore(engine)
     store.write([item("https://www.gov.cn/a.htm")], SourceInfo("cn_gov"))
-    result = store.write([item("https://edu.sh.gov.cn/b.html", site="sh_edu")], SourceInfo("sh_edu"))
+    result = store.write(
+        [item("https://edu.sh.gov.cn/b.html", site="sh_edu")], SourceInfo("sh_edu")
+    )
     assert (result.new, result.layers["content"]) == (1, 1)
     stored = rows(engine)
     original, repost = stored["https://www.gov.cn/a.htm"], stored["https://edu.sh.gov.cn/b.html"]
@@ -80,14 +85,18 @@ def test_the_same_document_number_and_issuer_join_the_cluster(engine: Engine) ->
     )
     assert result.layers["document"] == 1
     stored = rows(engine)
-    assert stored["https://jyt.zj.gov.cn/b.html"].cluster_id == stored["https://www.gov.cn/a.htm"].id
+    assert (
+        stored["https://jyt.zj.gov.cn/b.html"].cluster_id == stored["https://www.gov.cn/a.htm"].id
+    )
 
 
 def test_a_repost_with_another_lead_and_small_edits_is_a_near_duplicate(engine: Engine) -> None:
     store = ArticleStore(engine)
     store.write([item("https://www.gov.cn/a.htm")], SourceInfo("cn_gov"))
     edited = "\n".join(
-        ["（来源：中国政府网）各区教育局、卫生健康委：现将国务院办公厅文件转发给你们，请认真贯彻落实。"]
+        [
+            "（来源：中国政府网）各区教育局、卫生健康委：现将国务院办公厅文件转发给你们，请认真贯彻落实。"
+        ]
         + [p.replace("各地", "各区") for p in PARAGRAPHS]
         + ["上海市教育委员会办公室　2024年12月2日"]
     )
@@ -96,19 +105,27 @@ def test_a_repost_with_another_lead_and_small_edits_is_a_near_duplicate(engine: 
     )
     assert result.layers["near"] == 1
     stored = rows(engine)
-    assert stored["https://edu.sh.gov.cn/c.html"].cluster_id == stored["https://www.gov.cn/a.htm"].id
+    assert (
+        stored["https://edu.sh.gov.cn/c.html"].cluster_id == stored["https://www.gov.cn/a.htm"].id
+    )
     assert stored["https://edu.sh.gov.cn/c.html"].dedup_layer == "near"
 
 
 def test_distinct_documents_stay_in_clusters_of_their_own(engine: Engine) -> None:
     store = ArticleStore(engine)
     result = store.write(
-        [item("https://www.gov.cn/a.htm"), item("https://www.gov.cn/b.htm", body=OTHER_BODY, title="宣传月")],
+        [
+            item("https://www.gov.cn/a.htm"),
+            item("https://www.gov.cn/b.htm", body=OTHER_BODY, title="宣传月"),
+        ],
         SourceInfo("cn_gov"),
     )
     assert result.layers["original"] == 2
     stored = rows(engine)
-    assert stored["https://www.gov.cn/a.htm"].cluster_id != stored["https://www.gov.cn/b.htm"].cluster_id
+    assert (
+        stored["https://www.gov.cn/a.htm"].cluster_id
+        != stored["https://www.gov.cn/b.htm"].cluster_id
+    )
 
 
 def test_copies_within_one_batch_share_a_cluster(engine: Engine) -> None:

@@ -80,7 +80,9 @@ def test_changed_content_updates_the_row_and_its_timestamp(engine: Engine) -> No
     result = store.write([changed], SOURCE)
     assert (result.new, result.updated) == (0, 1)
     with engine.connect() as conn:
-        after = conn.execute(select(Article.updated_at, Article.first_seen_at, Article.body_text)).one()
+        after = conn.execute(
+            select(Article.updated_at, Article.first_seen_at, Article.body_text)
+        ).one()
         names = conn.execute(select(AttachmentRow.name)).scalars().all()
     assert after.body_text == "修订后的正文。"
     assert after.updated_at > before.updated_at

@@ -22,21 +22,42 @@ def upgrade() -> None:
         "crawl_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("site", sa.String(length=100), nullable=False),
+        sa.Column("mode", sa.String(length=20), nullable=False, comment="or backfill"),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finish_reason", sa.String(length=100), nullable=True),
-        sa.Column("status", sa.String(length=20), nullable=False, comment="ok | failed | blocked"),
+        sa.Column(
+            "status",
+            sa.String(length=20),
+            nullable=False,
+            comment="ok | warning | failed | blocked",
+        ),
         sa.Column("requests", sa.Integer(), nullable=False),
+        sa.Column(
+            "responses_by_status",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("items_scraped", sa.Integer(), nullable=False),
         sa.Column("items_new", sa.Integer(), nullable=False),
         sa.Column("items_updated", sa.Integer(), nullable=False),
         sa.Column("items_unchanged", sa.Integer(), nullable=False),
+        sa.Column("reposts", sa.Integer(), nullable=False, comment="new copies of known policies"),
         sa.Column("items_failed", sa.Integer(), nullable=False, comment="not stored"),
+        sa.Column("dropped", sa.Integer(), nullable=False),
+        sa.Column(
+            "dropped_reasons",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("errors", sa.Integer(), nullable=False),
+        sa.Column("blocked", sa.Integer(), nullable=False),
+        sa.Column("newest_publish_date", sa.Date(), nullable=True),
         sa.Column(
             "problems",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
+            comment="health problems",
         ),
         sa.Column(
             "stats",
@@ -130,12 +151,18 @@ def upgrade() -> None:
             comment="how it joined its cluster: content | document | near; NULL if first",
         ),
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "http_etag", sa.String(length=500), nullable=True, comment="for conditional revisits"
+        ),
+        sa.Column(
+            "http_last_modified",
+            sa.String(length=100),
+            nullable=True,
+            comment="for conditional revisits",
+        ),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            nullable=False,
-            comment="last content change",
+            "updated_at", sa.DateTime(timezone=True), nullable=False, comment="last content change"
         ),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
