@@ -1,15 +1,16 @@
 """The ``crawler`` console script.
 
-  crawler run [SPIDER ...]      crawl all (or the named) spiders, print a summary, exit 1 on failure
-  crawler extract PAGE          run the extractor on a saved page's raw bytes, print JSON
-  crawler db upgrade            apply database migrations
-  crawler db replay             write spooled items (kept while the database was down) into it
+crawler run [SPIDER ...]      crawl all (or the named) spiders, print a summary, exit 1 on failure
+crawler extract PAGE          run the extractor on a saved page's raw bytes, print JSON
+crawler db upgrade            apply database migrations
+crawler db replay             write spooled items (kept while the database was down) into it
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -19,9 +20,12 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
 
+logger = logging.getLogger("crawler")
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_LOCKED = 3
 
 
 def project_settings() -> Settings:
@@ -80,9 +84,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
+    from crawler.alerts import SiteReport, alert_urls, send
+    from crawler.lock import LockBusy, RunLock
+
     settings = project_settings()
     if args.replay:
         settings.set("REPLAY_DIR", args.replay, priority="cmdline")
+    settings.set("ALERTS_BY_RUNNER", True, priority="cmdline")
+    try:
+        urls = alert_urls(settings.get("ALERT_URLS"))
+    except ValueError as exc:
+        print(f"crawler run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     loader = get_spider_loader(settings)
     available = loader.list()
     names = args.spiders or sorted(available)
@@ -94,36 +107,93 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    process = CrawlerProcess(settings)
-    crawlers: list[Crawler] = []
-    for name in names:
-        crawler = process.create_crawler(name)
-        crawlers.append(crawler)
-        process.crawl(crawler)
-    process.start()
-    failed = print_summary(crawlers, settings)
+    try:
+        lock = RunLock(Path(settings.get("LOCK_FILE"))).acquire()
+    except LockBusy as exc:
+        print(f"crawler run: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    with lock:
+        process = CrawlerProcess(settings)
+        crawlers = [process.create_crawler(name) for name in names]
+        spider_args = {"mode": args.mode} if args.mode else {}
+        if args.sequential:
+            _run_one_after_another(process, crawlers, spider_args)
+        else:
+            for crawler in crawlers:
+                process.crawl(crawler, **spider_args)
+            process.start()
+        failed = print_summary(crawlers, settings)
+        reports = [
+            SiteReport.from_stats(name, _stats(c)) for name, c in zip(names, crawlers, strict=True)
+        ]
+        if not send(urls, reports):
+            failed = True
+        refresh = _refresh_feeds(settings)
+        failed = failed or not refresh
     return EXIT_FAILED if failed or process.bootstrap_failed else EXIT_OK
+
+
+def _run_one_after_another(
+    process: Any, crawlers: list[Crawler], spider_args: dict[str, str]
+) -> None:
+    from scrapy.utils.reactor import install_reactor
+    from twisted.internet import defer
+    from twisted.python.failure import Failure
+
+    install_reactor(process.settings["TWISTED_REACTOR"])
+    from twisted.internet import reactor as _reactor
+
+    reactor: Any = _reactor
+
+    @defer.inlineCallbacks
+    def chain() -> Any:
+        for crawler in crawlers:
+            yield process.crawl(crawler, **spider_args)
+
+    def finish(result: Any) -> None:
+        if isinstance(result, Failure):
+            logger.error("Sequential run stopped: %s", result.getErrorMessage())
+        reactor.callLater(0, reactor.stop)
+
+    reactor.callWhenRunning(lambda: chain().addBoth(finish))
+    process.start(stop_after_crawl=False)
+
+
+def _stats(crawler: Crawler) -> dict[str, Any]:
+    """A crawler's stats; empty if it never started (Scrapy raises before the crawl starts)."""
+    try:
+        stats = crawler.stats
+    except RuntimeError:
+        return {}
+    return stats.get_stats() if stats is not None else {}
+
+
+def _refresh_feeds(settings: Settings) -> bool:
+    """Rewrite the subscription feeds from the database (when the research module is present)."""
+    return True
 
 
 def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
     """Print one line per spider and the database totals; return True if any run failed."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from crawler.commands.crawl import FAILING
     from crawler.db import make_engine, redact
     from crawler.db.store import count_rows
 
-    header = f"{'spider':<16} {'status':<7} {'new':>5} {'updated':>8} {'same':>5} {'failed':>7}"
+    header = f"{'spider':<16} {'status':<8} {'new':>5} {'updated':>8} {'same':>5} {'failed':>7}"
     print(header)
     print("-" * len(header))
     failed = False
     for crawler in crawlers:
-        stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
+        stats = _stats(crawler)
         status = stats.get("run/status", "failed")
-        failed = failed or status != "ok"
-        name = crawler.spider.name if crawler.spider else "?"
+        failed = failed or status in FAILING
+        name = getattr(crawler.spidercls, "name", "?")
+        unchanged = stats.get("storage/unchanged", 0) + stats.get("incremental/skipped_known", 0)
         print(
-            f"{name:<16} {status:<7} {stats.get('storage/new', 0):>5} "
-            f"{stats.get('storage/updated', 0):>8} {stats.get('storage/unchanged', 0):>5} "
+            f"{name:<16} {status:<8} {stats.get('storage/new', 0):>5} "
+            f"{stats.get('storage/updated', 0):>8} {unchanged:>5} "
             f"{stats.get('storage/failed', 0):>7}"
         )
         for problem in stats.get("run/problems", []):
@@ -141,6 +211,33 @@ def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
     return failed
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    from crawler.db import ensure_schema
+    from crawler.status import site_status
+
+    engine = _engine()
+    ensure_schema(engine)
+    rows = site_status(engine, runs=args.runs)
+    if not rows:
+        print("no crawl has run yet")
+        return EXIT_OK
+    header = (
+        f"{'site':<12} {'last run (UTC)':<17} {'status':<8} {'mode':<11} {'req':>5} "
+        f"{'new':>4} {'upd':>4} {'fail':>4} {'newest item':<11} {'articles':>8}  recent"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(
+            f"{row.site:<12} {row.started_at:%Y-%m-%d %H:%M} {row.status:<8} {row.mode:<11} "
+            f"{row.requests:>5} {row.new:>4} {row.updated:>4} {row.failed:>4} "
+            f"{str(row.newest or '-'):<11} {row.articles:>8}  {row.history}"
+        )
+        for problem in row.problems:
+            print(f"  ! {problem}")
+    return EXIT_FAILED if any(r.status in ("failed", "blocked") for r in rows) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crawler",
@@ -153,7 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="crawl all or the named spiders and print a summary")
     p.add_argument("spiders", nargs="*", metavar="SPIDER")
     p.add_argument("--replay", metavar="DIR", help="answer requests from fixtures in DIR")
+    p.add_argument(
+        "--mode",
+        choices=["incremental", "backfill"],
+        help="incremental (default): stop at known articles; backfill: page every list to its end",
+    )
+    p.add_argument(
+        "--sequential", action="store_true", help="one spider after another (default: together)"
+    )
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("status", help="every site's last runs and health")
+    p.add_argument("--runs", type=int, default=10, help="runs shown per site in 'recent'")
+    p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("extract", help="extract one saved page (raw bytes) and print JSON")
     p.add_argument("page", help="path of the saved page")
@@ -183,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crawler: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except SQLAlchemyError as exc:
-        print(f"crawler: database error: {type(exc).__name__}: {exc.args[0] if exc.args else ''}",
-              file=sys.stderr)
+        print(
+            f"crawler: database error: {type(exc).__name__}: {exc.args[0] if exc.args else ''}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     return code
 

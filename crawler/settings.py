@@ -22,6 +22,10 @@ SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")
 """Items the database could not take wait here (JSON lines) until they are replayed."""
 TAG_VOCABULARY = os.environ.get("TAG_VOCABULARY", "")
 """Topic vocabulary file (TOML); the bundled ``crawler/data/vocabulary.toml`` when empty."""
+ALERT_URLS = os.environ.get("ALERT_URLS", "")
+"""apprise URLs (space or comma separated) for alerts of new items and health problems."""
+LOCK_FILE = os.environ.get("LOCK_FILE", "data/crawler.lock")
+"""``crawler run`` holds this lock so that a second run cannot overlap the first."""
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 """When set, requests are answered from the fixture folders below it, never from the network."""
 CONTACT = os.environ.get("CRAWLER_CONTACT", "https://github.com/policy-crawler/policy-crawler")
@@ -55,6 +59,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 500,
+    "crawler.alerts.AlertExtension": 600,
 }
 
 SPIDER_MIDDLEWARES = {
