@@ -31,7 +31,7 @@ class Vocabulary:
         for tag, table in data.items():
             terms = table.get("terms") if isinstance(table, dict) else None
             if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
-                raise VocabularyError(f"TAG_VOCABULARY {path}: [{tag}] needs terms = [\"...\"]")
+                raise VocabularyError(f'TAG_VOCABULARY {path}: [{tag}] needs terms = ["..."]')
             pairs.append((tag, tuple(to_simplified(t) for t in terms)))
         return cls(tuple(pairs))
 

@@ -31,7 +31,7 @@ def postgres_server() -> str:
     try:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means the server is not usable
+    except Exception as exc:
         pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc}")
     finally:
         admin.dispose()

@@ -83,7 +83,8 @@ def upgrade() -> None:
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, expression in PG_INDEXES.items():
             op.execute(
-                f"CREATE INDEX IF NOT EXISTS {name} ON articles USING gin (({expression}) gin_trgm_ops)"
+                f"CREATE INDEX IF NOT EXISTS {name} "
+                f"ON articles USING gin (({expression}) gin_trgm_ops)"
             )
     else:
         raise NotImplementedError(f"full-text search is not implemented for {dialect}")
