@@ -71,6 +71,9 @@ REVISIT_DAYS = 30.0
 INCREMENTAL_KNOWN_IN_A_ROW = 20
 """Stop paging a list after this many stored articles in a row (or a page of only stored ones)."""
 
+RETRY_BACKOFF_HOURS = 1.0
+"""A failed URL is retried by later runs after 1, 2, 4… hours (at most a week)."""
+
 STORAGE_BATCH_SIZE = 200
 """Items written per transaction (one commit per item costs ~30x more on SQLite)."""
 STORAGE_AUTO_MIGRATE = True

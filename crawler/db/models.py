@@ -205,6 +205,25 @@ class AttachmentRow(Base):
     article: Mapped[Article] = relationship(back_populates="attachments")
 
 
+class Failure(Base):
+    """A URL that could not be fetched or parsed: retried by later runs, with backoff, until it
+    succeeds (then the row is deleted)."""
+
+    __tablename__ = "failures"
+    __table_args__ = (UniqueConstraint("site", "url_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    url_key: Mapped[str] = mapped_column(String(2048))
+    url: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(20), comment="list | article")
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    next_retry_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class CrawlRun(Base):
     """One spider run: when, how it ended, what it fetched and stored, and its health."""
 

@@ -23,7 +23,8 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode, urljoin
 
 import scrapy
@@ -32,9 +33,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.antibot import blocked_reason
+from crawler.db import make_engine
+from crawler.dedup import url_key
 from crawler.extraction import ExtractedPage, extract_article, extract_links
+from crawler.failures import FailureLog
 from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
+
+if TYPE_CHECKING:
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +87,59 @@ class PolicySpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
             yield self.list_request(url, page=1)
+        for request in self.retry_requests():
+            yield request
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    # --- failures: recorded, retried by later runs, cleared on success ------------------------
+    @cached_property
+    def failure_log(self) -> FailureLog:
+        settings = self.crawler.settings
+        return FailureLog(
+            make_engine(settings.get("DATABASE_URL")),
+            self.name,
+            backoff=dt.timedelta(hours=settings.getfloat("RETRY_BACKOFF_HOURS", 1.0)),
+        )
+
+    def retry_requests(self) -> list[scrapy.Request]:
+        """Requests for this site's failures whose next retry is due."""
+        requests = []
+        due = self.failure_log.due()
+        self._failed = {url_key(d.url) for d in due}
+        for retry in due:
+            request = (
+                self.list_request(retry.url, page=1)
+                if retry.kind == "list"
+                else self.article_request(retry.url)
+            )
+            request.meta["pc_retry"] = retry.attempts
+            requests.append(request)
+        if requests:
+            logger.info("Retrying %d earlier failure(s) of %s", len(requests), self.name)
+            self.stats.set_value("failures/retried", len(requests))
+        return requests
+
+    def record_failure(self, request: scrapy.Request | None, url: str, reason: str) -> None:
+        kind = request.meta.get("pc_kind", "article") if request is not None else "article"
+        self.failure_log.record(url, str(kind), reason)
+        self.stats.inc_value(f"failures/recorded/{reason.split(' (')[0]}")
+
+    def succeeded(self, response: Response) -> None:
+        """A URL that had failed before worked this time: clear its failure."""
+        failed: set[str] = getattr(self, "_failed", set())
+        key = url_key(response.url)
+        if key in failed:
+            failed.discard(key)
+            self.failure_log.resolve(response.url)
+            self.stats.inc_value("failures/resolved")
+
+    def closed(self, reason: str) -> None:
+        if "failure_log" in self.__dict__:
+            self.failure_log.engine.dispose()
 
     def list_request(
         self, url: str, page: int, meta: dict[str, Any] | None = None
@@ -107,6 +167,8 @@ class PolicySpider(scrapy.Spider):
             return
         links = self.article_links(response)
         self.count_list_page(response, len(links))
+        if links:
+            self.succeeded(response)
         for url in links:
             yield self.article_request(url)
         if page < self.max_list_pages:
@@ -162,10 +224,11 @@ class PolicySpider(scrapy.Spider):
             assert stats is not None
             stats.inc_value("article/not_article")
             _remember(stats, "article/not_article_urls", response.url)
-            logger.error(
-                "Not an article at %s: %s", response.url, page.reason or f"looks like a {page.kind}"
-            )
+            reason = page.reason or f"looks like a {page.kind}"
+            logger.error("Not an article at %s: %s", response.url, reason)
+            self.record_failure(response.request, response.url, f"not an article ({reason})")
             return
+        self.succeeded(response)
         yield self.build_item(page, response, listed or {})
 
     def build_item(
@@ -208,6 +271,7 @@ class PolicySpider(scrapy.Spider):
         stats.inc_value("blocked/count")
         _remember(stats, "blocked/urls", f"{response.url} ({reason})")
         logger.error("Blocked at %s: %s", response.url, reason)
+        self.record_failure(response.request, response.url, f"blocked ({reason})")
         return True
 
     def on_error(self, failure: Failure) -> None:
@@ -225,6 +289,7 @@ class PolicySpider(scrapy.Spider):
         stats.inc_value("fetch/failed")
         _remember(stats, "fetch/failed_urls", f"{url} ({reason})")
         logger.error("Could not fetch %s: %s", url, reason)
+        self.record_failure(request, url, reason)
 
 
 class TrsSpider(PolicySpider):
@@ -288,6 +353,8 @@ class HanwebSpider(PolicySpider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls or list(self.columns):
             yield self.list_request(url, page=1, meta={"pc_kind": "list", "pc_column": url})
+        for request in self.retry_requests():
+            yield request
 
     def parse_list(
         self, response: Response, page: int = 1, group: int = 0
@@ -304,6 +371,8 @@ class HanwebSpider(PolicySpider):
             return
         links = self.record_links(response, records)
         self.count_list_page(response, len(links))
+        if links:
+            self.succeeded(response)
         for url in links:
             yield self.article_request(url)
         if group <= 1:  # the first group tells the total: ask for the others
@@ -370,6 +439,8 @@ class JsonApiSpider(PolicySpider):
         allowed = set(self.filter_links(u for u, _ in urls))
         kept = [(u, f) for u, f in urls if u in allowed]
         self.count_list_page(response, len(kept))
+        if kept:
+            self.succeeded(response)
         for url, fields in kept:
             yield self.article_request(url, listed=fields)
         if kept and page < self.max_list_pages:

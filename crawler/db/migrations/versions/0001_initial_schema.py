@@ -70,6 +70,22 @@ def upgrade() -> None:
         "ix_crawl_runs_site_started_at", "crawl_runs", ["site", "started_at"], unique=False
     )
     op.create_table(
+        "failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site", sa.String(length=100), nullable=False),
+        sa.Column("url_key", sa.String(length=2048), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False, comment="list | article"),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("first_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_retry_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_failures")),
+        sa.UniqueConstraint("site", "url_key", name=op.f("uq_failures_site")),
+    )
+    op.create_index(op.f("ix_failures_next_retry_at"), "failures", ["next_retry_at"], unique=False)
+    op.create_table(
         "sources",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("site", sa.String(length=100), nullable=False, comment="spider name"),
@@ -263,5 +279,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_articles_cluster_id"), table_name="articles")
     op.drop_table("articles")
     op.drop_table("sources")
+    op.drop_index(op.f("ix_failures_next_retry_at"), table_name="failures")
+    op.drop_table("failures")
     op.drop_index("ix_crawl_runs_site_started_at", table_name="crawl_runs")
     op.drop_table("crawl_runs")
