@@ -85,6 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from scrapy.spiderloader import get_spider_loader
 
     from crawler.alerts import SiteReport, alert_urls, send
+    from crawler.config import ConfigError, validate
     from crawler.lock import LockBusy, RunLock
 
     settings = project_settings()
@@ -92,10 +93,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         settings.set("REPLAY_DIR", args.replay, priority="cmdline")
     settings.set("ALERTS_BY_RUNNER", True, priority="cmdline")
     try:
-        urls = alert_urls(settings.get("ALERT_URLS"))
-    except ValueError as exc:
+        validate(settings)
+    except ConfigError as exc:
         print(f"crawler run: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    urls = alert_urls(settings.get("ALERT_URLS"))
     loader = get_spider_loader(settings)
     available = loader.list()
     names = args.spiders or sorted(available)
@@ -231,7 +233,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(
             f"{row.site:<12} {row.started_at:%Y-%m-%d %H:%M} {row.status:<8} {row.mode:<11} "
             f"{row.requests:>5} {row.new:>4} {row.updated:>4} {row.failed:>4} "
-            f"{str(row.newest or '-'):<11} {row.articles:>8}  {row.history}"
+            f"{row.newest or '-'!s:<11} {row.articles:>8}  {row.history}"
         )
         for problem in row.problems:
             print(f"  ! {problem}")

@@ -58,6 +58,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.storage.StoragePipeline": 800,
 }
 EXTENSIONS = {
+    "crawler.config.ConfigCheck": 0,
     "crawler.extensions.RunRecorder": 500,
     "crawler.alerts.AlertExtension": 600,
 }

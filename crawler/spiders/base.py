@@ -126,7 +126,8 @@ class PolicySpider(scrapy.Spider):
     def record_failure(self, request: scrapy.Request | None, url: str, reason: str) -> None:
         kind = request.meta.get("pc_kind", "article") if request is not None else "article"
         self.failure_log.record(url, str(kind), reason)
-        self.stats.inc_value(f"failures/recorded/{reason.split(' (')[0]}")
+        category = reason.split(" (")[0].split(":")[0]  # "HTTP 500", "blocked", "TimeoutError"
+        self.stats.inc_value(f"failures/recorded/{category}")
 
     def succeeded(self, response: Response) -> None:
         """A URL that had failed before worked this time: clear its failure."""

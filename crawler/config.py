@@ -1,0 +1,80 @@
+"""Settings checked at start: a bad value stops the crawl before it begins, naming the setting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy.exceptions import NotConfigured
+
+from crawler.alerts import alert_urls
+from crawler.db import DatabaseConfigError, make_engine
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+
+class ConfigError(ValueError):
+    """A setting or environment variable has an unusable value."""
+
+
+def _number(kind: Callable[[str], float], minimum: float) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        try:
+            number = kind(str(value))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+        if number < minimum:
+            raise ValueError(f"{value!r} is below {minimum:g}")
+
+    return check
+
+
+def _database_url(value: Any) -> None:
+    try:
+        make_engine(str(value)).dispose()
+    except DatabaseConfigError as exc:
+        raise ValueError(str(exc).removeprefix("DATABASE_URL ")) from None
+    except ImportError as exc:  # e.g. a driver that is not installed
+        raise ValueError(f"its database driver is not installed ({exc.name})") from None
+
+
+def _alerts(value: Any) -> None:
+    alert_urls(str(value or "")).__len__()
+
+
+CHECKS: dict[str, Callable[[Any], None]] = {
+    "DATABASE_URL": _database_url,
+    "STORAGE_BATCH_SIZE": _number(int, 1),
+    "REVISIT_DAYS": _number(float, 0),
+    "INCREMENTAL_KNOWN_IN_A_ROW": _number(int, 1),
+    "RETRY_BACKOFF_HOURS": _number(float, 0),
+    "HEALTH_MAX_ERROR_RATE": _number(float, 0),
+    "HEALTH_MAX_MISSING_DATE_RATE": _number(float, 0),
+    "DOWNLOAD_MAXSIZE": _number(int, 1),
+    "ALERT_URLS": _alerts,
+}
+"""Settings (most come from environment variables of the same name) and their checks."""
+
+
+def validate(settings: BaseSettings) -> None:
+    """Raise ConfigError naming the first setting whose value cannot be used."""
+    for name, check in CHECKS.items():
+        value = settings.get(name)
+        if value is None:
+            continue
+        try:
+            check(value)
+        except ValueError as exc:
+            message = str(exc).removeprefix(f"{name}: ")
+            raise ConfigError(f"setting {name}: {message}") from None
+
+
+class ConfigCheck:
+    """Extension that validates the settings when a crawler starts."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        validate(crawler.settings)
+        raise NotConfigured("settings checked")
