@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format crawl demo bench clean
+.PHONY: install test lint format crawl demo browse bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
@@ -34,6 +34,11 @@ crawl: $(STAMP)
 # The same crawl, offline: every request is answered from tests/fixtures.
 demo: $(STAMP)
 	$(BIN)/crawler run --replay tests/fixtures
+
+# Browse and query the database in a web browser (Datasette, with table descriptions and canned queries).
+browse: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[browse]'
+	$(BIN)/datasette data/policy.db --metadata docs/datasette/metadata.yml
 
 clean:
 	rm -rf $(VENV) data feeds .mypy_cache .ruff_cache .pytest_cache

@@ -171,8 +171,18 @@ def _stats(crawler: Crawler) -> dict[str, Any]:
 
 
 def _refresh_feeds(settings: Settings) -> bool:
-    """Rewrite the subscription feeds from the database (when the research module is present)."""
-    return True
+    """Rewrite the subscription feeds (JSON Feed and Atom) from the database."""
+    from crawler.db import DatabaseConfigError, make_engine
+    from crawler.research.cli import refresh_feeds
+
+    try:
+        engine = make_engine(settings.get("DATABASE_URL"))
+    except DatabaseConfigError:
+        return False
+    try:
+        return refresh_feeds(engine, Path(settings.get("FEED_DIR", "feeds"))) is not None
+    finally:
+        engine.dispose()
 
 
 def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
@@ -279,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
     db.add_parser("replay", help="store spooled items").set_defaults(func=_cmd_db_replay)
+
+    from crawler.research.cli import register as register_research
+
+    register_research(sub)
     return parser
 
 

@@ -17,7 +17,8 @@ COMMANDS_MODULE = "crawler.commands"
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///data/policy.db")
 """SQLAlchemy URL of the database; PostgreSQL as ``postgresql+psycopg://user@host/db``."""
 FEED_DIR = os.environ.get("FEED_DIR", "feeds")
-"""Where each crawl writes the JSON feed of its items (``<FEED_DIR>/<spider>.json``)."""
+"""Feeds: ``crawls/<spider>.json`` (the items of the latest crawl) and the subscription feeds
+refreshed from the database by ``crawler run`` (``all.json``, ``site/``, ``tag/``, Atom too)."""
 SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")
 """Items the database could not take wait here (JSON lines) until they are replayed."""
 TAG_VOCABULARY = os.environ.get("TAG_VOCABULARY", "")
@@ -81,7 +82,7 @@ STORAGE_AUTO_MIGRATE = True
 """Apply pending database migrations when a crawl opens the database."""
 
 FEEDS = {
-    f"{FEED_DIR}/%(name)s.json": {
+    f"{FEED_DIR}/crawls/%(name)s.json": {
         "format": "json",
         "encoding": "utf8",
         "indent": 2,

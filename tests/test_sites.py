@@ -179,7 +179,7 @@ def test_a_second_run_adds_no_rows_and_fetches_only_first_list_pages(
 
 @pytest.mark.parametrize("site", SITES)
 def test_the_feed_holds_the_items_as_utf8(crawled: CrawlResult, site: str) -> None:
-    raw = (crawled.feed_dir / f"{site}.json").read_bytes()
+    raw = (crawled.feed_dir / "crawls" / f"{site}.json").read_bytes()
     assert b"\\u" not in raw  # Chinese text is written as UTF-8, not escaped
     items = json.loads(raw.decode("utf-8"))
     assert {i["url"] for i in items} == {a["url"] for a in expected_articles(site)}

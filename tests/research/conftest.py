@@ -1,0 +1,72 @@
+"""Fixtures of the research tests: the demo database on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from crawler.db import make_engine, upgrade
+from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.research.demo import build_demo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from sqlalchemy import Engine
+
+
+@pytest.fixture
+def demo(engine: Engine) -> Engine:
+    """A migrated database (each backend) holding the demo articles, for tests that change it."""
+    build_demo(engine)
+    return engine
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def demo_ro(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """The demo database shared by the read-only tests of a module (each backend)."""
+    admin_url = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'policy.db'}"
+    else:
+        admin_url = request.getfixturevalue("postgres_server")
+        url = create_postgres_database(admin_url)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        build_demo(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if admin_url is not None:
+            drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture
+def settings_for(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Point the commands' DATABASE_URL setting at an engine's database."""
+
+    def use(engine: Engine) -> None:
+        url = engine.url.render_as_string(hide_password=False)
+        monkeypatch.setattr("crawler.cli.project_settings", lambda: {"DATABASE_URL": url})
+
+    return use
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database as a SQLite file named like the default one (``policy.db``)."""
+    path = tmp_path_factory.mktemp("demo-file") / "policy.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    build_demo(engine)
+    with engine.connect() as conn:  # one self-contained file, as Datasette will open it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path

@@ -1,0 +1,217 @@
+"""Chinese full-text search on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy import delete, inspect, text, update
+
+from crawler.db import upgrade
+from crawler.db.models import Article
+from crawler.research.records import InputError
+from crawler.research.search import search
+from tests.research.demo import PUHUI_URL, TRADITIONAL_URL
+from tests.research.helpers import run_cli
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def urls(engine: Engine, query: str, **kwargs: Any) -> list[str]:
+    return [hit.url for hit in search(engine, query, **kwargs)]
+
+
+def test_a_two_character_query_finds_the_article(demo_ro: Engine) -> None:
+    found = urls(demo_ro, "托育")
+    assert PUHUI_URL in found and TRADITIONAL_URL in found
+    assert len(found) == 5  # every article that mentions 托育, and nothing else
+
+
+def test_a_four_character_query_finds_the_article_first(demo_ro: Engine) -> None:
+    found = urls(demo_ro, "普惠托育")
+    assert found[0] == PUHUI_URL  # in the title and three times in the body
+    assert "https://www.gov.cn/zhengce/content/2020-12/31/content_5575804.htm" not in found
+
+
+def test_a_traditional_query_finds_the_simplified_article(demo_ro: Engine) -> None:
+    assert urls(demo_ro, "普惠托育服務")[0] == PUHUI_URL
+    assert PUHUI_URL in urls(demo_ro, "託育")  # 託 is the traditional 托 of 托育
+
+
+def test_a_simplified_query_finds_the_traditional_article(demo_ro: Engine) -> None:
+    assert urls(demo_ro, "社会工作局") == [TRADITIONAL_URL]
+    assert urls(demo_ro, "托儿") == [TRADITIONAL_URL]  # two characters, 托兒 on the page
+    hit = search(demo_ro, "社会工作局")[0]
+    assert hit.title == "社會工作局推出普惠托育服務計劃"  # shown as published
+    assert hit.snippet is not None and "社會工作局" in hit.snippet
+
+
+def test_every_word_must_occur(demo_ro: Engine) -> None:
+    assert urls(demo_ro, "普惠托育 用人单位") == [
+        "https://www.gov.cn/zhengce/content/202410/content_6983123.htm"
+    ]
+    assert urls(demo_ro, "托育 学前教育") == []
+
+
+def test_filters_and_limit(demo_ro: Engine) -> None:
+    assert set(urls(demo_ro, "托育", site="cn_nhc")) == {PUHUI_URL}
+    since = urls(demo_ro, "托育", since=dt.date(2024, 11, 21))
+    assert PUHUI_URL not in since and TRADITIONAL_URL in since
+    assert len(urls(demo_ro, "托育", limit=2)) == 2
+
+
+def test_results_carry_dates_sites_and_links(demo_ro: Engine) -> None:
+    hit = search(demo_ro, "普惠托育")[0]
+    assert hit.publish_date == dt.date(2024, 11, 20)
+    assert hit.site == "cn_nhc"
+    assert hit.doc_number == "国卫人口发〔2024〕30号"
+    assert hit.snippet is not None and "普惠托育" in hit.snippet
+
+
+def test_like_wildcards_in_a_query_are_literal(demo_ro: Engine) -> None:
+    assert urls(demo_ro, "%") == []
+    assert urls(demo_ro, "_育") == []
+
+
+def test_bad_queries_are_refused(demo_ro: Engine) -> None:
+    with pytest.raises(InputError, match="at least one word"):
+        search(demo_ro, "   ")
+    with pytest.raises(InputError, match="limit"):
+        search(demo_ro, "托育", limit=0)
+
+
+def test_the_index_follows_inserts_updates_and_deletes(demo: Engine) -> None:
+    with demo.begin() as conn:
+        conn.execute(
+            update(Article)
+            .where(Article.url == PUHUI_URL)
+            .values(title="关于婴幼儿照护服务的通知", body_text="婴幼儿照护服务体系建设。")
+        )
+    assert PUHUI_URL in urls(demo, "婴幼儿照护")
+    assert PUHUI_URL not in urls(demo, "普惠托育")
+    with demo.begin() as conn:
+        conn.execute(delete(Article).where(Article.url == PUHUI_URL))
+    assert urls(demo, "婴幼儿照护") == []
+    if demo.dialect.name == "sqlite":
+        with demo.begin() as conn:  # raises if the FTS index and the table disagree
+            conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"))
+
+
+def test_the_migration_creates_and_removes_the_index(engine: Engine) -> None:
+    def objects() -> set[str]:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                rows = conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE name LIKE 'articles_fts%'")
+                )
+            else:
+                rows = conn.execute(
+                    text(
+                        "SELECT indexname FROM pg_indexes "
+                        "WHERE indexname LIKE 'ix_articles_search%'"
+                    )
+                )
+            return {name for (name,) in rows}
+
+    if engine.dialect.name == "sqlite":
+        expected = {"articles_fts", "articles_fts_source", "articles_fts_insert",
+                    "articles_fts_update", "articles_fts_delete"}  # fmt: skip
+    else:
+        expected = {"ix_articles_search_title", "ix_articles_search_body"}
+    assert expected <= objects()
+    upgrade_down(engine, "0001")
+    assert objects() == set()
+    assert "articles" in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert expected <= objects()
+    only_search_objects_differ_from_the_models(engine)
+
+
+def test_long_words_are_served_by_the_index(demo_ro: Engine) -> None:
+    with demo_ro.begin() as conn:
+        if demo_ro.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            sql = (
+                "EXPLAIN SELECT id FROM articles "
+                "WHERE coalesce(title_simplified, title) ILIKE '%普惠托育%'"
+            )
+            expected = "ix_articles_search_title"
+        else:
+            sql = (
+                "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE id IN "
+                "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH '\"普惠托育\"')"
+            )
+            expected = "VIRTUAL TABLE INDEX"
+        plan = "\n".join(str(row[-1]) for row in conn.execute(text(sql)))
+    assert expected in plan, plan
+
+
+def upgrade_down(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    from crawler.db import alembic_config
+
+    with engine.begin() as connection:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+# ------------------------------------------------------------------------------------------- CLI
+
+
+def test_crawler_search_prints_ranked_results(
+    demo_ro: Engine, settings_for: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings_for(demo_ro)
+    assert run_cli(["search", "普惠托育", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "  1. 2024-11-20  cn_nhc  关于促进普惠托育服务高质量发展的通知"
+    assert PUHUI_URL in out and "国卫人口发〔2024〕30号" in out
+    assert lines[-1] == "3 result(s) for 「普惠托育」"
+    assert run_cli(["search", "託育", "--site", "mo_ias", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["url"] for r in rows] == [TRADITIONAL_URL]
+
+
+def test_crawler_search_rejects_bad_input(
+    demo_ro: Engine, settings_for: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings_for(demo_ro)
+    with pytest.raises(SystemExit) as exc:
+        run_cli(["search", "托育", "--since", "2024-13-01"])
+    assert exc.value.code == 2
+    assert "not a date: '2024-13-01'" in capsys.readouterr().err
+    assert run_cli(["search", "托育", "--limit", "5000"]) == 2
+    assert "--limit must be between 1 and 1000" in capsys.readouterr().err
+
+
+def test_crawler_search_names_a_missing_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'nothing.db'}"
+    monkeypatch.setattr("crawler.cli.project_settings", lambda: {"DATABASE_URL": url})
+    assert run_cli(["search", "托育"]) == 2
+    assert "no database at" in capsys.readouterr().err
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def only_search_objects_differ_from_the_models(engine: Engine) -> None:
+    """Migration 0002 matches the models once its search objects are left out (include_object)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from crawler.db import include_object
+    from crawler.db.models import Base
+
+    with engine.connect() as conn:
+        plain = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        filtered = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_object": include_object}), Base.metadata
+        )
+    assert filtered == []
+    assert plain, "the search objects exist and only include_object hides them"
