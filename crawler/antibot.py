@@ -30,6 +30,16 @@ SHORT_PAGE = 4_000
 """A CAPTCHA marker only counts on a short page: articles may mention 验证码 in passing."""
 
 
+_SCRIPT_OR_STYLE = re.compile(rb"<(script|style)\b.*?</\1\s*>", re.S)
+_TAG = re.compile(rb"<[^>]*>")
+
+
+def visible_text(head: bytes) -> bytes:
+    """The page's text without scripts, styles, tags and attributes (so URLs such as
+    ``/captcha.html`` in a link do not count as a CAPTCHA page)."""
+    return _TAG.sub(b" ", _SCRIPT_OR_STYLE.sub(b" ", head))
+
+
 def blocked_reason(response: Response) -> str | None:
     """Why ``response`` is an anti-bot answer rather than content, or None if it looks genuine."""
     head = response.body[:SNIFF_BYTES].lower()
@@ -38,14 +48,14 @@ def blocked_reason(response: Response) -> str | None:
         return f"JavaScript challenge (HTTP {status})"
     if status == 412:
         return "HTTP 412 Precondition Failed (anti-bot challenge)"
-    if status in CHALLENGE_STATUSES and WAF_PAGE.search(head):
+    text = visible_text(head)
+    if status in CHALLENGE_STATUSES and WAF_PAGE.search(text):
         return f"WAF block page (HTTP {status})"
     if status < 300:
-        text_len = len(head)
-        if JS_CHALLENGE.search(head) and text_len < SHORT_PAGE and b"<p" not in head:
+        if JS_CHALLENGE.search(head) and len(head) < SHORT_PAGE and b"<p" not in head:
             return f"JavaScript challenge (HTTP {status})"
-        if text_len < SHORT_PAGE * 2 and CAPTCHA_PAGE.search(head):
+        if len(head) < SHORT_PAGE * 2 and CAPTCHA_PAGE.search(text):
             return f"CAPTCHA page (HTTP {status})"
-        if text_len < SHORT_PAGE * 2 and WAF_PAGE.search(head):
+        if len(head) < SHORT_PAGE * 2 and WAF_PAGE.search(text):
             return f"WAF block page (HTTP {status})"
     return None

@@ -69,14 +69,20 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 def _cmd_db_replay(args: argparse.Namespace) -> int:
     from crawler.db import ensure_schema
     from crawler.db.store import ArticleStore
+    from crawler.failures import FailureLog
     from crawler.spool import Spool, replay_spool
 
     settings = project_settings()
     engine = _engine()
     ensure_schema(engine)
-    spool = Spool(Path(settings.get("SPOOL_DIR", "data/spool")))
-    count = replay_spool(spool, ArticleStore(engine))
-    print(f"replayed {count} spooled item(s) from {spool.folder}")
+    folder = Path(settings.get("SPOOL_DIR", "data/spool"))
+    count = replay_spool(Spool(folder), ArticleStore(engine))
+    print(f"replayed {count} spooled item(s) from {folder}")
+    failures = 0
+    for path in sorted((folder / "failures").glob("*.jsonl")):
+        failures += FailureLog(engine, path.stem, spool=folder).replay_spooled()
+    if failures:
+        print(f"recorded {failures} spooled failure(s) from {folder / 'failures'}")
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import make_engine, redact
@@ -38,7 +38,52 @@ class RunRecorder:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
+        """Open this run's row (status ``running``), so that a run killed before its end is
+        visible; when the previous run of the site never finished, page every list to its end
+        this time (``resume``), so that no article behind a fully stored page is left out."""
         self.started_at = dt.datetime.now(dt.UTC)
+        self.run_id: int | None = None
+        engine = make_engine(self.url)
+        try:
+            with engine.begin() as conn:
+                previous = conn.execute(
+                    select(CrawlRun.finished_at, CrawlRun.started_at)
+                    .where(CrawlRun.site == spider.name)
+                    .order_by(CrawlRun.id.desc())
+                    .limit(1)
+                ).first()
+                self.run_id = conn.execute(
+                    insert(CrawlRun).returning(CrawlRun.id),
+                    self.opening_row(spider),
+                ).scalar_one()
+        except SQLAlchemyError as exc:
+            logger.warning(
+                "Run of %s not opened in the database: %s", spider.name, type(exc).__name__
+            )
+            return
+        finally:
+            engine.dispose()
+        if (
+            previous is not None
+            and previous.finished_at is None
+            and spider_mode(spider) != "backfill"
+        ):
+            logger.warning(
+                "The previous run of %s (started %s) never finished: paging every list to its end",
+                spider.name,
+                previous.started_at,
+            )
+            spider.resume = True  # type: ignore[attr-defined]
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("run/resumed", True)
+
+    def opening_row(self, spider: Spider) -> dict[str, Any]:
+        return {
+            "site": spider.name,
+            "mode": spider_mode(spider),
+            "started_at": self.started_at,
+            "status": "running",
+        }
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
@@ -51,7 +96,11 @@ class RunRecorder:
                 stale = stale_problem(conn, spider.name, finished.date(), self.limits)
                 if stale is not None:
                     problems.append(stale)
-                conn.execute(insert(CrawlRun), self.row(spider, reason, stats, problems, finished))
+                row = self.row(spider, reason, stats, problems, finished)
+                if getattr(self, "run_id", None) is None:
+                    conn.execute(insert(CrawlRun), row)
+                else:
+                    conn.execute(update(CrawlRun).where(CrawlRun.id == self.run_id).values(**row))
         except SQLAlchemyError as exc:
             problems.append(
                 Problem(

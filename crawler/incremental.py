@@ -47,7 +47,11 @@ class Known(NamedTuple):
 
 
 def spider_mode(spider: Any) -> str:
-    mode = getattr(spider, "mode", "incremental") or "incremental"
+    """The crawl mode of a spider (or of a dict of spider arguments), checked."""
+    if isinstance(spider, dict):
+        mode = spider.get("mode") or "incremental"
+    else:
+        mode = getattr(spider, "mode", "incremental") or "incremental"
     if mode not in MODES:
         raise ValueError(f"-a mode={mode}: expected one of {', '.join(MODES)}")
     return str(mode)
@@ -147,6 +151,8 @@ class IncrementalMiddleware:
         """Whether the next list page is not worth fetching."""
         stats = self.crawler.stats
         assert stats is not None
+        if getattr(self.crawler.spider, "resume", False):
+            return False  # the last run died half-way: read every list to its end
         stored = sum(1 for a in articles if url_key(a.url) in found)
         all_known = bool(articles) and stored == len(articles)
         if all_known or self.known_in_a_row >= self.known_in_a_row_limit:

@@ -52,6 +52,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: every other middleware (robots.txt, user agent, redirects,
     # retries, decompression, stats) runs on replayed responses exactly as on real ones.
     "crawler.replay.ReplayMiddleware": 990,
+    # Redirect loops and off-site redirects become recorded failures, not silent drops.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.CheckedRedirectMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,
@@ -95,3 +98,5 @@ FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+"""Scrapy's remote-control server would run posted code next to the database password."""

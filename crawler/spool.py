@@ -50,16 +50,21 @@ class Spool:
 
     @staticmethod
     def read(path: Path) -> Iterator[PolicyArticle]:
-        with path.open(encoding="utf-8") as fh:
+        """The items of a spool file. An unreadable line (torn by a crash mid-write) is moved to
+        ``<file>.bad`` with a logged error, and the other lines are still read."""
+        bad = path.with_suffix(path.suffix + ".bad")
+        with path.open(encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
                 try:
                     yield item_from_dict(json.loads(line))
-                except (ValueError, TypeError) as exc:
-                    # A torn last line from a crash mid-write: keep going, say where.
-                    logger.error("Spool %s line %d is unreadable (%s); left in place", path, n, exc)
-                    raise
+                except (ValueError, TypeError, KeyError) as exc:
+                    logger.error(
+                        "Spool %s line %d is unreadable (%s): kept in %s", path, n, exc, bad
+                    )
+                    with bad.open("a", encoding="utf-8") as out:
+                        out.write(line if line.endswith("\n") else line + "\n")
 
 
 def replay_spool(spool: Spool, store: ArticleStore) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, CrawlRun
 
-MARKS = {"ok": "o", "warning": "w", "failed": "F", "blocked": "B"}
+MARKS = {"ok": "o", "warning": "w", "failed": "F", "blocked": "B", "running": "r"}
 """One character per run in the 'recent' column, newest first."""
 
 

@@ -8,9 +8,13 @@ by ``crawler.extensions.RunRecorder``) is ``failed`` or ``blocked``
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+
+from crawler.config import ConfigError, validate
+from crawler.incremental import spider_mode
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,6 +32,14 @@ class Command(ScrapyCrawl):
         return crawler
 
     def run(self, args: list[str], opts: Any) -> None:
+        assert self.settings is not None
+        try:
+            validate(self.settings)
+            spider_mode(opts.spargs)
+        except (ConfigError, ValueError) as exc:
+            print(f"scrapy crawl: {exc}", file=sys.stderr)
+            self.exitcode = 2
+            return
         super().run(args, opts)
         crawler = self._last_crawler
         stats = crawler.stats if crawler is not None else None

@@ -236,7 +236,9 @@ class CrawlRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finish_reason: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), comment="ok | warning | failed | blocked")
+    status: Mapped[str] = mapped_column(
+        String(20), comment="running | ok | warning | failed | blocked"
+    )
     requests: Mapped[int] = mapped_column(Integer, default=0)
     responses_by_status: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     items_scraped: Mapped[int] = mapped_column(Integer, default=0)

@@ -227,23 +227,25 @@ class ArticleStore:
         now = utcnow()
         source_id = self._source_id(conn, source)
         latest = {url_key(item.url): item for item in items}  # the last copy in a batch wins
-        known = {
-            row.url_key: row
-            for row in conn.execute(
-                select(
-                    ARTICLES.c.url_key, ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.content_hash
-                ).where(ARTICLES.c.url_key.in_(list(latest)))
-            )
-        }
+        known = self._known(conn, list(latest))
         result = WriteResult()
         for key, row in known.items():
             if row.url != latest[key].url:
                 result.layers["url_variant"] += 1
-        unchanged = [
-            k for k in latest if k in known and known[k].content_hash == latest[k].content_hash
-        ]
-        changed = [k for k in latest if k in known and k not in unchanged]
+        # New pages first, with ON CONFLICT DO NOTHING: a page that another writer inserted since
+        # our look-up (and has perhaps not committed yet: the insert waits for it) is not ours to
+        # call new; it is then handled below like any known page.
         new = [k for k in latest if k not in known]
+        inserted = self._insert_new(conn, [article_row(latest[k], source_id, now) for k in new])
+        raced = [k for k in new if k not in inserted]
+        if raced:
+            known.update(self._known(conn, raced))
+        unchanged = [
+            k
+            for k in latest
+            if k in known and k not in inserted and known[k].content_hash == latest[k].content_hash
+        ]
+        changed = [k for k in latest if k in known and k not in inserted and k not in unchanged]
         if unchanged:
             conn.execute(
                 update(ARTICLES).where(ARTICLES.c.url_key.in_(unchanged)).values(last_seen_at=now)
@@ -251,29 +253,49 @@ class ArticleStore:
             result.unchanged += len(unchanged)
         if changed:
             self._keep_revisions(conn, [known[k].id for k in changed], latest, now)
-        written = self._upsert(
-            conn, [article_row(latest[k], source_id, now) for k in changed + new]
-        )
-        result.updated += sum(1 for k in changed if k in written)
-        result.unchanged += sum(1 for k in changed if k not in written)  # a concurrent writer won
-        self._replace_attachments(conn, written, latest)
-        fresh = [self._new(k, latest[k]) for k in new if k in written]
+        updated = self._upsert(conn, [article_row(latest[k], source_id, now) for k in changed])
+        result.updated += len(updated)
+        result.unchanged += len(changed) - len(updated)  # a concurrent writer stored it already
+        self._replace_attachments(conn, {**inserted, **updated}, latest)
+        fresh = [self._new(k, latest[k]) for k in new if k in inserted]
         for entry in fresh:
-            entry.id = written[entry.key]
+            entry.id = inserted[entry.key]
         self._cluster(conn, fresh, result)
         result.new += len(fresh)
         result.new_items = [(e.item.title, e.item.publish_date, e.item.url) for e in fresh]
         self._index_signatures(
             conn,
-            [(written[k], signature(latest[k].body_text)) for k in changed if k in written],
+            [(id_, signature(latest[k].body_text)) for k, id_ in updated.items()],
             replace=True,
         )
         self._index_signatures(conn, [(e.id, e.signature) for e in fresh if e.id is not None])
         return result
 
+    @staticmethod
+    def _known(conn: Connection, keys: list[str]) -> dict[str, Any]:
+        rows = conn.execute(
+            select(
+                ARTICLES.c.url_key, ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.content_hash
+            ).where(ARTICLES.c.url_key.in_(keys))
+        )
+        return {row.url_key: row for row in rows}
+
     # --- writing -----------------------------------------------------------------------------
+    @staticmethod
+    def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert rows whose url_key is not stored; return url_key → id of those inserted."""
+        if not rows:
+            return {}
+        stmt = (
+            _insert(conn, ARTICLES)
+            .on_conflict_do_nothing(index_elements=[ARTICLES.c.url_key])
+            .returning(ARTICLES.c.id, ARTICLES.c.url_key)
+        )
+        return {key: id_ for id_, key in conn.execute(stmt, rows)}
+
     def _upsert(self, conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
-        """Insert or update rows by url_key; return url_key → id of the rows actually written."""
+        """Update stored rows by url_key where the content changed; return url_key → id of the rows
+        actually written (insert if the row vanished meanwhile)."""
         if not rows:
             return {}
         ins = _insert(conn, ARTICLES)

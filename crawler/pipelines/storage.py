@@ -152,6 +152,9 @@ class StoragePipeline:
         except SQLAlchemyError as exc:
             self._fail_run(f"spooled items not replayed: {_reason(exc)}")
             return
+        except OSError as exc:
+            self._fail_run(f"spool {self.spool.folder} unreadable: {exc}")
+            return
         if replayed:
             self.stats.inc_value("storage/replayed", replayed)
 

@@ -24,10 +24,12 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode, urljoin
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -103,11 +105,13 @@ class PolicySpider(scrapy.Spider):
             make_engine(settings.get("DATABASE_URL")),
             self.name,
             backoff=dt.timedelta(hours=settings.getfloat("RETRY_BACKOFF_HOURS", 1.0)),
+            spool=Path(settings.get("SPOOL_DIR", "data/spool")),
         )
 
     def retry_requests(self) -> list[scrapy.Request]:
         """Requests for this site's failures whose next retry is due."""
         requests = []
+        self.failure_log.replay_spooled()
         due = self.failure_log.due()
         self._failed = {url_key(d.url) for d in due}
         for retry in due:
@@ -280,6 +284,10 @@ class PolicySpider(scrapy.Spider):
         assert stats is not None
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
+            stats.inc_value("robotstxt/skipped")  # the site asks us not to: not a failure
+            logger.info("Skipped %s: forbidden by robots.txt", url)
+            return
         if isinstance(failure.value, HttpError):
             response: Response = failure.value.response
             if self.check_blocked(response):

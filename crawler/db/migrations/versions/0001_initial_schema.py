@@ -30,7 +30,7 @@ def upgrade() -> None:
             "status",
             sa.String(length=20),
             nullable=False,
-            comment="ok | warning | failed | blocked",
+            comment="running | ok | warning | failed | blocked",
         ),
         sa.Column("requests", sa.Integer(), nullable=False),
         sa.Column(
