@@ -1,0 +1,118 @@
+"""In-process extraction speed: ours vs trafilatura on the same pages, in the same run.
+
+    .venv/bin/python bench/extraction.py --manifest ../shared/eval/dev.jsonl
+
+Each page's raw bytes are read once; every extractor then runs ``--repeat`` times per page (after
+a warm-up on the first pages) and the best time per page is kept, which damps machine noise.
+Prints median and p90 ms/page for both and the ratio ours / trafilatura.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from typing import TYPE_CHECKING
+
+from crawler.extraction import extract_from_bytes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+Job = tuple[bytes, str, str]
+
+
+def _load(manifest: Path, data_root: Path, limit: int | None) -> list[Job]:
+    jobs: list[Job] = []
+    with manifest.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            path = data_root / rec["html"]
+            jobs.append((path.read_bytes(), rec["url"], rec.get("kind") or "article"))
+            if limit and len(jobs) >= limit:
+                break
+    return jobs
+
+
+def _ours(body: bytes, url: str, kind: str) -> object:
+    return extract_from_bytes(body, url, kind=kind)
+
+
+def _trafilatura(body: bytes, url: str, kind: str) -> object:
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        body,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_links=(kind == "list"),
+    )
+
+
+def _time(fn: Callable[[bytes, str, str], object], jobs: list[Job], repeat: int) -> list[float]:
+    for body, url, kind in jobs[:3]:  # warm-up: imports, lazy initialisation
+        fn(body, url, kind)
+    times: list[float] = []
+    for body, url, kind in jobs:
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn(body, url, kind)
+            best = min(best, (time.perf_counter() - t0) * 1000)
+        times.append(best)
+    return times
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    ap.add_argument("--manifest", required=True, type=Path)
+    ap.add_argument("--data-root", type=Path, help="default: <manifest dir>/data")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per page, best kept (default 3)")
+    ap.add_argument("--limit", type=int, help="only the first N pages")
+    ap.add_argument("--no-peer", action="store_true", help="time our extractor only")
+    args = ap.parse_args(argv)
+    data_root = args.data_root or args.manifest.resolve().parent / "data"
+    jobs = _load(args.manifest, data_root, args.limit)
+    if not jobs:
+        print("no pages", file=sys.stderr)
+        return 1
+    results = {"ours": _time(_ours, jobs, args.repeat)}
+    if not args.no_peer:
+        try:
+            import trafilatura  # noqa: F401
+        except ImportError:
+            print("trafilatura is not installed (pip install -e '.[bench]')", file=sys.stderr)
+        else:
+            results["trafilatura"] = _time(_trafilatura, jobs, args.repeat)
+    print(f"{len(jobs)} pages, best of {args.repeat} runs per page")
+    print(f"{'extractor':<12} {'median ms':>10} {'p90 ms':>10} {'total s':>10}")
+    for name, times in results.items():
+        med, p90 = statistics.median(times), _p90(times)
+        print(f"{name:<12} {med:>10.2f} {p90:>10.2f} {sum(times) / 1000:>10.2f}")
+    if "trafilatura" in results:
+        ratio = statistics.median(results["ours"]) / statistics.median(results["trafilatura"])
+        ratio90 = _p90(results["ours"]) / _p90(results["trafilatura"])
+        verdict = "OK" if ratio <= 0.25 else "TOO SLOW"
+        print(
+            f"ratio ours/trafilatura: median {ratio:.3f}, p90 {ratio90:.3f}"
+            f"  (target <= 0.25: {verdict})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""Main content: container by paragraph scoring, then text without page chrome."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from crawler.items import Attachment
+
+from .dom import BLOCK_TAGS, NodeStats, itertext
+from .model import Image
+from .normalize import (
+    clean_text,
+    strip_artifact_lines,
+    strip_boilerplate_lines,
+    strip_pinyin_readings,
+)
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element as HtmlElement
+
+__all__ = [
+    "body_text",
+    "find_attachments",
+    "find_container",
+    "find_images",
+    "is_chrome",
+]
+
+_POSITIVE = re.compile(
+    r"article|content|text|zoom|detail|body|main|trs_?editor|trs_?ueditor|ucap|conzw|zhengwen|"
+    r"xxgk|artibody|endtext|post|entry|news_?con|ivs|pages_content|article_con",
+    re.IGNORECASE,
+)
+_NEGATIVE = re.compile(
+    r"comment|footer|foot|header|sidebar|(?<![a-z])side(?![a-z])|nav|menu|breadcrumb|crumb|position|location|"
+    r"related|relate|recommend|rec_|(?<![a-z])hot|rank|share|bdshare|print|toolbar|tool|fontsize|font_size|"
+    r"qrcode|qr_|ewm|erweima|copyright|pager|pagination|page_?nav|banner|advert|ad_|ads|"
+    r"social|subscribe|login|search|tags?$|keyword|xgwz|xgxx|xglj|otherlink|link_?list|friend|"
+    r"bottom|top_?bar|topbar|weixin|weibo|jiucuo|correction|close|moeCode|shuxing|attribute|"
+    r"info_?table|xxgk_?table|table_?info|fenxiang",
+    re.IGNORECASE,
+)
+_SKIP_TAGS = frozenset({"nav", "footer", "aside", "form", "head", "title", "meta", "link", "base"})
+_META_LABELS = re.compile(r"索\s*引\s*号|发文机关|发文字号|成文日期|主题分类|公开属性|发布机构")
+_FILE_EXT = re.compile(
+    r"\.(pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv|ceb|tif)(?:$|[?#])", re.IGNORECASE
+)
+_PARA_TAGS = frozenset(BLOCK_TAGS - {"html", "body", "table", "tbody", "thead", "tfoot", "tr"})
+
+
+def _class_id(el: HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _class_weight(el: HtmlElement) -> float:
+    ci = _class_id(el)
+    if not ci.strip():
+        return 1.0
+    weight = 1.0
+    if _POSITIVE.search(ci):
+        weight *= 1.3
+    if _NEGATIVE.search(ci):
+        weight *= 0.4
+    return weight
+
+
+def find_container(
+    stats: dict[HtmlElement, NodeStats],
+    title_el: HtmlElement | None = None,
+) -> tuple[HtmlElement | None, float]:
+    """The element holding the article's paragraphs (readability-style scoring, Chinese punctuation
+    counted), and its score. When the headline element is known, the first strong candidate
+    after it wins over a stronger one further down (comment threads, long related-news blocks)."""
+    scores: dict[HtmlElement, float] = {}
+    for el, st in stats.items():
+        if st.inline < 8 or el.tag not in _PARA_TAGS:
+            continue
+        if st.inline_link * 2 > st.inline:
+            continue
+        score = 1.0 + st.inline_punct + min(st.inline / 60.0, 4.0)
+        scores[el] = scores.get(el, 0.0) + score
+        parent = el.getparent()
+        factor = 1.0
+        depth = 0
+        while parent is not None and depth < 4:
+            scores[parent] = scores.get(parent, 0.0) + score * factor
+            parent = parent.getparent()
+            depth += 1
+            factor = 0.5 if depth == 1 else factor * 0.5
+    best: HtmlElement | None = None
+    best_score = 0.0
+    final: dict[HtmlElement, float] = {}
+    for el, raw in scores.items():
+        if el.tag in ("html", "p", "li", "a", "span", "font", "h1", "h2", "h3"):
+            continue
+        st = stats[el]
+        if st.total == 0:
+            continue
+        density = st.link / st.total
+        score = raw * (1.0 - density) * _class_weight(el)
+        final[el] = score
+        if score > best_score:
+            best, best_score = el, score
+    if best is not None and title_el is not None:
+        best, best_score = _first_after_title(best, best_score, final, stats, title_el)
+    if best is None:
+        # very short pages: the paragraph with most text
+        cands = [el for el in scores if el.tag not in ("html",)]
+        if cands:
+            best = max(cands, key=lambda e: stats[e].total - stats[e].link)
+            best_score = scores[best]
+    return best, best_score
+
+
+def _contains(outer: HtmlElement, inner: HtmlElement) -> bool:
+    node: HtmlElement | None = inner
+    while node is not None:
+        if node is outer:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _first_after_title(
+    best: HtmlElement,
+    best_score: float,
+    final: dict[HtmlElement, float],
+    stats: dict[HtmlElement, NodeStats],
+    title_el: HtmlElement,
+) -> tuple[HtmlElement, float]:
+    n = len(stats)
+    order = {el: n - i for i, el in enumerate(stats)}
+    title_at = order.get(title_el)
+    best_at = order.get(best, 0)
+    if title_at is None or best_at <= title_at:
+        return best, best_score  # the best candidate holds or precedes the headline: keep it
+    earlier = [
+        el
+        for el, sc in final.items()
+        if sc >= 0.5 * best_score
+        and title_at < order.get(el, 0) < best_at
+        and not _contains(el, best)
+    ]
+    if not earlier:
+        return best, best_score
+    chosen = min(earlier, key=lambda el: order.get(el, 0))
+    # a nested, higher-scoring candidate is the tighter container
+    for el in earlier:
+        if final[el] > final[chosen] and _contains(chosen, el):
+            chosen = el
+    return chosen, final[chosen]
+
+
+def is_chrome(
+    el: HtmlElement, st: NodeStats | None, container_total: int, strict: bool = True
+) -> bool:
+    """Page chrome inside the content container: share/print bars, related links, info tables.
+    ``strict=False`` (a container named by a selector) only drops forms/navigation elements and
+    info tables."""
+    tag = el.tag
+    if tag in _SKIP_TAGS:
+        return True
+    if st is None:
+        return False
+    big = st.total > 0.5 * container_total and st.total > 200
+    if strict:
+        ci = _class_id(el)
+        if ci.strip() and _NEGATIVE.search(ci) and not _POSITIVE.search(ci) and not big:
+            return True
+        if st.links >= 2 and st.link > 0.6 * st.total and not big:
+            return True
+    if tag == "table" and st.total < 600:
+        text = "".join(itertext(el))
+        if len(_META_LABELS.findall(text)) >= 2:
+            return True
+    return False
+
+
+def _render(
+    container: HtmlElement,
+    stats: dict[HtmlElement, NodeStats],
+    chrome: set[HtmlElement],
+    strict: bool,
+) -> str:
+    parts: list[str] = []
+    cst = stats.get(container)
+    container_total = cst.total if cst else 0
+    walker = etree.iterwalk(container, events=("start", "end"))
+    skipped: set[HtmlElement] = set()
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            if el is not container and (
+                el in chrome or is_chrome(el, stats.get(el), container_total, strict)
+            ):
+                skipped.add(el)
+                chrome.add(el)
+                walker.skip_subtree()
+                continue
+            if tag in ("td", "th"):
+                parts.append(" ")
+            elif tag in BLOCK_TAGS or tag == "br":
+                parts.append("\n")
+            if el.text:
+                parts.append(el.text)
+        else:
+            if el in skipped:
+                skipped.discard(el)
+            elif tag in ("td", "th"):
+                parts.append(" ")
+            elif tag in BLOCK_TAGS:
+                parts.append("\n")
+            if el is not container and el.tail:
+                parts.append(el.tail)
+    return "".join(parts)
+
+
+def body_text(
+    container: HtmlElement,
+    stats: dict[HtmlElement, NodeStats],
+    chrome: set[HtmlElement],
+    strict: bool = True,
+) -> str:
+    """Article text, paragraphs separated by ``\\n``, page chrome and artefact lines removed; the
+    chrome elements found are added to ``chrome``."""
+    text = clean_text(_render(container, stats, chrome, strict))
+    text = strip_boilerplate_lines(text)
+    text = strip_artifact_lines(text)
+    text = _strip_meta_lines(text)
+    return strip_pinyin_readings(text)
+
+
+_META_LINE_LABELS = re.compile(
+    r"(?:(?:发布|发表|更新|上传)(?:日期|时间)|(?:信息|文章|稿件)?来源|作者|浏览(?:次数|量)|点击(?:数|量|率)|"
+    r"阅读(?:数|量|次数)|责任编辑|编辑|字号|字体|访问量"
+    r")\s*[:：]"
+)
+
+
+def _strip_meta_lines(text: str) -> str:
+    """Drop short lines made of several ``label：value`` pairs (the 发布时间 / 来源 / 浏览次数 line
+    printed above the article)."""
+    if "：" not in text and ":" not in text:
+        return text
+    lines = text.split("\n")
+    kept = [line for line in lines if len(line) > 120 or len(_META_LINE_LABELS.findall(line)) < 2]
+    return text if len(kept) == len(lines) else "\n".join(kept)
+
+
+def is_heading_like(el: HtmlElement) -> bool:
+    """A headline element (not a paragraph that repeats the title inside a document body)."""
+    if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return True
+    ci = _class_id(el).lower()
+    return "title" in ci or "bt" in ci.split() or "headline" in ci
+
+
+def _inside(el: HtmlElement, skip: set[HtmlElement], stop: HtmlElement) -> bool:
+    node: HtmlElement | None = el
+    while node is not None and node is not stop:
+        if node in skip:
+            return True
+        node = node.getparent()
+    return False
+
+
+def find_images(
+    container: HtmlElement, base_url: str, skip: set[HtmlElement] | None = None
+) -> list[Image]:
+    """Images of the body (not of the chrome elements in ``skip``), absolute URLs, in order,
+    de-duplicated."""
+    out: list[Image] = []
+    seen: set[str] = set()
+    for img in container.iter("img"):
+        if skip and _inside(img, skip, container):
+            continue
+        src = img.get("data-src") or img.get("data-original") or img.get("src") or ""
+        src = src.strip()
+        if not src or src.startswith("data:"):
+            continue
+        try:
+            url = urljoin(base_url, src)
+        except ValueError:
+            continue
+        if url in seen or urlsplit(url).scheme not in ("http", "https", "file"):
+            continue
+        seen.add(url)
+        alt = clean_text(img.get("alt") or "") or None
+        out.append(Image(src=url, alt=alt))
+    return out
+
+
+def find_attachments(scope: HtmlElement, base_url: str) -> list[Attachment]:
+    """Links to files (pdf, doc, xls, ofd, zip ...) in ``scope``."""
+    out: list[Attachment] = []
+    seen: set[str] = set()
+    for a in scope.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        m = _FILE_EXT.search(href)
+        if not m:
+            continue
+        try:
+            url = urljoin(base_url, href)
+        except ValueError:
+            continue
+        if url in seen:
+            continue
+        seen.add(url)
+        name = clean_text(" ".join(itertext(a))).replace("\n", " ") or url.rsplit("/", 1)[-1]
+        out.append(Attachment(name=name, url=url, file_type=m.group(1).lower()))
+    return out

@@ -1,0 +1,288 @@
+"""Parsing once with lxml, cleaning, and per-node text statistics computed in one pass."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, cast
+
+from lxml import etree
+from lxml.etree import _Element as HtmlElement
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = [
+    "BLOCK_TAGS",
+    "Analysis",
+    "Doc",
+    "NodeStats",
+    "compute_stats",
+    "itertext",
+    "parse_html",
+    "select",
+    "xpath_elements",
+]
+
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+# removed with their content (never text of an article)
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "select",
+    "textarea",
+    "button",
+    "input",
+    "map",
+    "audio",
+    "video",
+)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_PUNCT = "，。；！？、“”"
+_PARSER = etree.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, remove_blank_text=False
+)
+
+
+@dataclass(slots=True)
+class Doc:
+    """A parsed page: the root, the raw embedded XML records (Hanweb list data) and the text."""
+
+    root: HtmlElement
+    embedded_records: list[str] = field(default_factory=list)
+
+
+def parse_html(text: str) -> Doc | None:
+    """Parse decoded page text; scripts, styles, forms controls and hidden elements are removed.
+    ``None`` when nothing parseable is left."""
+    data = text.encode("utf-8", "replace")
+    if not data.strip():
+        return None
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    if root is None or not isinstance(root.tag, str):
+        return None
+    # content after a stray </html> can end up in a second top-level element: merge it
+    siblings = [sib for sib in root.itersiblings() if isinstance(sib.tag, str)]
+    if siblings:
+        target = root.find("body")
+        if target is None:
+            target = root
+        for sib in siblings:
+            target.extend(list(sib))
+    records: list[str] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() in ("text/xml", "text/html") and script.text:
+            records.append(script.text)
+    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    for el in xpath_elements(root, "//*[@style or @hidden]"):
+        if el.get("hidden") is not None or _HIDDEN.search(el.get("style") or ""):
+            parent = el.getparent()
+            if parent is not None and el.tag not in ("html", "body"):
+                _drop_keep_tail(el, parent)
+    return Doc(root=root, embedded_records=records)
+
+
+def _drop_keep_tail(el: HtmlElement, parent: HtmlElement) -> None:
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _ns_len(text: str | None) -> int:
+    if not text or text.isspace():
+        return 0
+    return len("".join(text.split()))
+
+
+def _punct(text: str | None) -> int:
+    if not text:
+        return 0
+    return sum(map(text.count, _PUNCT))
+
+
+@dataclass(slots=True)
+class NodeStats:
+    """Text statistics of one element (characters exclude whitespace)."""
+
+    total: int = 0
+    """characters in the whole subtree"""
+    link: int = 0
+    """characters inside <a>"""
+    links: int = 0
+    """number of <a href> in the subtree"""
+    punct: int = 0
+    inline: int = 0
+    """characters of the element's own paragraph (itself and inline descendants)"""
+    inline_link: int = 0
+    inline_punct: int = 0
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Per-element statistics and the elements worth a second look, from one pass."""
+
+    stats: dict[HtmlElement, NodeStats]
+    marked: list[tuple[HtmlElement, str]]
+    """elements with a class or id (document order), with ``"class id"`` lower-cased"""
+    headings: list[HtmlElement]
+    """h1-h3 and elements with "title" in their class / id, in document order"""
+
+
+def compute_stats(root: HtmlElement) -> Analysis:
+    """Statistics for every element, bottom-up in one pass (each element pushes its sums to its
+    parent, so no child lists are walked)."""
+    elements = list(root.iter(etree.Element))
+    acc: dict[HtmlElement, list[int]] = {}
+    stats: dict[HtmlElement, NodeStats] = {}
+    marked: list[tuple[HtmlElement, str]] = []
+    headings: list[HtmlElement] = []
+    block = BLOCK_TAGS
+    for el in reversed(elements):
+        # [total, link, links, punct, inline, inline_link, inline_punct]
+        v = acc.pop(el, None) or [0, 0, 0, 0, 0, 0, 0]
+        text = el.text
+        if text and not text.isspace():
+            n = len("".join(text.split()))
+            p = sum(map(text.count, _PUNCT))
+            v[0] += n
+            v[4] += n
+            v[3] += p
+            v[6] += p
+        tag = el.tag
+        cls = el.get("class")
+        ident = el.get("id")
+        classid = f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
+        if tag == "time":
+            classid += " time"
+        if classid:
+            marked.append((el, classid))
+        if tag in ("h1", "h2", "h3") or "title" in classid:
+            headings.append(el)
+        if tag == "a":
+            v[1] = v[0]
+            v[5] = v[4]
+            if el.get("href"):
+                v[2] += 1
+        stats[el] = NodeStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+        parent = el.getparent()
+        if parent is None:
+            continue
+        pv = acc.get(parent)
+        if pv is None:
+            pv = acc[parent] = [0, 0, 0, 0, 0, 0, 0]
+        pv[0] += v[0]
+        pv[1] += v[1]
+        pv[2] += v[2]
+        pv[3] += v[3]
+        if tag not in block:
+            pv[4] += v[4]
+            pv[5] += v[5]
+            pv[6] += v[6]
+        tail = el.tail
+        if tail and not tail.isspace():
+            n = len("".join(tail.split()))
+            p = sum(map(tail.count, _PUNCT))
+            pv[0] += n
+            pv[4] += n
+            pv[3] += p
+            pv[6] += p
+    marked.reverse()
+    headings.reverse()
+    return Analysis(stats, marked, headings)
+
+
+def itertext(el: HtmlElement) -> Iterator[str]:
+    """``el.itertext()`` typed as text (lxml yields ``str`` for documents parsed from bytes as
+    HTML)."""
+    return cast("Iterator[str]", el.itertext())
+
+
+def xpath_elements(root: HtmlElement, expr: str) -> list[HtmlElement]:
+    """Elements an XPath expression selects (other results are ignored)."""
+    found = root.xpath(expr)
+    if not isinstance(found, list):
+        return []
+    return [el for el in found if isinstance(el, HtmlElement)]
+
+
+@lru_cache(maxsize=256)
+def _to_xpath(selector: str) -> str:
+    if selector.startswith(("/", "(")):
+        return selector
+    from cssselect import HTMLTranslator
+
+    xpath: str = HTMLTranslator().css_to_xpath(selector)
+    return xpath
+
+
+def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
+    """Elements matching a CSS selector, or an XPath when it starts with ``/`` or ``(``; an invalid
+    selector matches nothing."""
+    try:
+        found = root.xpath(_to_xpath(selector))
+    except Exception:  # cssselect / lxml raise several unrelated types on bad input
+        return []
+    if not isinstance(found, list):
+        return []
+    return [el for el in found if isinstance(el, HtmlElement)]
