@@ -299,6 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     from crawler.research.cli import register as register_research
 
     register_research(sub)
+
+    from crawler.distributed_cli import register as register_distributed
+
+    register_distributed(sub)
     return parser
 
 

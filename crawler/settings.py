@@ -27,6 +27,8 @@ ALERT_URLS = os.environ.get("ALERT_URLS", "")
 """apprise URLs (space or comma separated) for alerts of new items and health problems."""
 LOCK_FILE = os.environ.get("LOCK_FILE", "data/crawler.lock")
 """``crawler run`` holds this lock so that a second run cannot overlap the first."""
+REDIS_URL = os.environ.get("REDIS_URL", "")
+"""Redis of the shared frontier and cluster politeness (docs/deployment.md); empty = one process."""
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 """When set, requests are answered from the fixture folders below it, never from the network."""
 CONTACT = os.environ.get("CRAWLER_CONTACT", "https://github.com/policy-crawler/policy-crawler")
@@ -48,6 +50,11 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # --- Components ----------------------------------------------------------------------------------
+ADDONS = {
+    # The Redis frontier and cluster politeness when REDIS_URL is set; on PostgreSQL, storage
+    # that stays correct with several writers (advisory locks around cluster assignment).
+    "crawler.distributed.DistributedAddon": 0,
+}
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: every other middleware (robots.txt, user agent, redirects,
     # retries, decompression, stats) runs on replayed responses exactly as on real ones.

@@ -1,0 +1,1 @@
+"""Scale-out tests: shared Redis frontier, cluster politeness, concurrent writers, Scrapyd."""
