@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 from datasketch import MinHash
 
+from crawler.extraction.normalize import to_simplified
 from crawler.urls import canonical_url
 
 SHINGLE = 5
@@ -113,8 +114,11 @@ class Signature:
 
 
 def signature(body_text: str | None) -> Signature | None:
-    """The MinHash signature of a body, or None when it is too short to compare."""
-    text = normalised_text(body_text or "")
+    """The MinHash signature of a body, or None when it is too short to compare.
+
+    The body is signed in simplified characters, so that a repost in traditional characters is
+    found as a near-duplicate of its original (their shingles would barely overlap otherwise)."""
+    text = normalised_text(to_simplified(body_text or ""))
     if len(text) < MIN_BODY_CHARS:
         return None
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity)

@@ -111,6 +111,19 @@ def test_a_repost_with_another_lead_and_small_edits_is_a_near_duplicate(engine: 
     assert stored["https://edu.sh.gov.cn/c.html"].dedup_layer == "near"
 
 
+def test_a_repost_in_traditional_characters_is_a_near_duplicate(engine: Engine) -> None:
+    import opencc
+
+    store = ArticleStore(engine)
+    store.write([item("https://www.gov.cn/a.htm")], SourceInfo("cn_gov"))
+    traditional = opencc.OpenCC("s2t").convert(BODY)  # as a Hong Kong or Taiwan site prints it
+    assert traditional != BODY
+    result = store.write(
+        [item("https://www.example.com.hk/c.html", body=traditional, site="hk")], SourceInfo("hk")
+    )
+    assert result.layers["near"] == 1
+
+
 def test_distinct_documents_stay_in_clusters_of_their_own(engine: Engine) -> None:
     store = ArticleStore(engine)
     result = store.write(

@@ -1,0 +1,878 @@
+"""De-duplication benchmark (issue 5): per-item cost of ``ArticleStore.write`` as the database
+grows, and precision/recall of near-duplicate detection on a labelled set of reposts.
+
+    .venv/bin/python bench/dedup.py [--sizes 10000,100000,1000000] [--backend sqlite,postgresql]
+                                    [--quick] [--skip-scale] [--skip-quality]
+
+**Scale.** Each database is migrated with ``crawler.db.upgrade`` and grown to every size in turn
+by a bulk pre-fill of synthetic policy articles (``bench/dedup_text.py``) with exactly the
+de-duplication rows the store would write: url_key, content_hash, document_key, cluster_id and
+dedup_layer in ``articles``, the MinHash signature in ``article_signatures`` and the 32 band keys
+in ``lsh_bands`` (computed by an exact fast path, ``bench/dedup_fill.py``, checked against
+``crawler.dedup`` on a sample every run). ~10 % of pre-filled rows are reposts of an earlier row
+(cluster of that row). Pre-filled rows store only the first 100 characters of the body (the
+signature and hash are of the whole body): full bodies would make a 1M-row pre-fill take hours
+on SQLite FTS5 and PostgreSQL trigram indexes, and no de-duplication query reads the body. At
+each size, ``--items`` new articles (90 % new documents, 10 % reposts of stored ones with other
+chrome, lead, order or small edits; 30 % with 发文字号) are written through
+``ArticleStore(engine).write`` in batches of 200 after one warm-up batch; reported: ms/item
+(median over batches, and mean), with a breakdown: signature (MinHash), band keys, simplified
+text, each SQL statement, and the rest.
+
+**Quality.** A labelled set (originals; reposts in six variants; pairs of distinct policies from
+one template sharing salutation, opening, 2-5 boilerplate paragraphs, attachment list and
+联系人/电话 line) is written through the store into a fresh database; precision and recall are
+computed over pairs (same cluster vs. same family) and for the near-duplicate layer. The same
+set is replayed in memory under other LSH settings and thresholds (the store's logic, with
+``crawler.dedup`` constants patched) to see whether 32 bands x 4 rows and Jaccard >= 0.6 are right.
+
+Writes ``bench/results/dedup.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import itertools
+import json
+import multiprocessing
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+
+from bench import dedup_fill as fill
+from bench.dedup_text import (
+    HEADLINE_VARIANTS,
+    REPOST_VARIANTS,
+    Generator,
+    repost_text,
+)
+from crawler import dedup
+from crawler.db import make_engine, upgrade
+from crawler.db import store as store_module
+from crawler.db.models import Article
+from crawler.db.store import ARTICLES, ArticleStore, SourceInfo
+from crawler.extraction.normalize import to_simplified
+from crawler.items import PolicyArticle
+from crawler.pipelines.normalize import normalize_article
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BATCH = 200
+CHUNK = 10_000
+SEED = 20261128
+TARGET_RATIO = 1.5
+TARGET_PRECISION = 0.98
+TARGET_RECALL = 0.95
+
+
+def log(message: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# --- databases ---------------------------------------------------------------------------------
+@dataclass
+class Database:
+    backend: str
+    engine: Engine
+    url: str
+    cleanup: Callable[[], None]
+
+
+def create_database(backend: str, name: str, workdir: Path) -> Database:
+    if backend == "sqlite":
+        path = workdir / f"{name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+
+        def cleanup() -> None:
+            engine.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    elif backend == "postgresql":
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+
+        def cleanup() -> None:
+            engine.dispose()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    else:
+        raise SystemExit(f"unknown backend {backend!r}")
+    upgrade(engine)
+    return Database(backend, engine, url, cleanup)
+
+
+def article_count(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        count, top = conn.execute(
+            select(func.count(), func.coalesce(func.max(ARTICLES.c.id), 0))
+        ).one()
+    return int(count), int(top)
+
+
+# --- pre-fill ----------------------------------------------------------------------------------
+@dataclass
+class Reservoir:
+    """A sample of stored originals (title, body, issuer), to repost at measurement time."""
+
+    items: list[tuple[str, str, str]] = field(default_factory=list)
+    seen: int = 0
+    rng: random.Random = field(default_factory=lambda: random.Random(SEED))
+
+    def offer(self, signed: fill.Signed) -> None:
+        self.seen += 1
+        if len(self.items) < 2000:
+            self.items.append((signed.title, signed.body, signed.issuer))
+        elif (slot := self.rng.randrange(self.seen)) < 2000:
+            self.items[slot] = (signed.title, signed.body, signed.issuer)
+
+
+def grow(
+    databases: list[Database],
+    target: int,
+    pool: Any,
+    next_chunk: list[int],
+    reservoir: Reservoir,
+) -> dict[str, float]:
+    """Pre-fill every database up to ``target`` articles; return seconds spent per backend."""
+    counts = {db.backend: article_count(db.engine) for db in databases}
+    missing = target - min(c for c, _ in counts.values())
+    if any(c != counts[databases[0].backend][0] for c, _ in counts.values()):
+        raise RuntimeError(f"databases differ in size: {counts}")
+    spent: dict[str, float] = defaultdict(float)
+    if missing <= 0:
+        return spent
+    ctx = multiprocessing.get_context("fork")
+    inboxes: dict[str, Any] = {}
+    outbox = ctx.Queue()
+    processes = []
+    for db in databases:
+        db.engine.dispose()
+        inboxes[db.backend] = ctx.Queue(maxsize=2)
+        process = ctx.Process(
+            target=fill.loader_process,
+            args=(db.backend, db.url, missing >= 50_000, inboxes[db.backend], outbox),
+        )
+        process.start()
+        processes.append(process)
+    next_id = {b: top + 1 for b, (_, top) in counts.items()}
+    jobs = []
+    left = missing
+    while left > 0:
+        jobs.append((next_chunk[0], min(CHUNK, left), 0.1))
+        next_chunk[0] += 1
+        left -= CHUNK
+    done = 0
+    started_all = time.perf_counter()
+    for signed, parents in pool.imap(fill.make_chunk, jobs):
+        for s, parent in zip(signed, parents, strict=True):
+            if (parent is None and len(reservoir.items) < 2000) or reservoir.rng.random() < 0.02:
+                reservoir.offer(s)
+        for db in databases:
+            first = next_id[db.backend]
+            ids = list(range(first, first + len(signed)))
+            next_id[db.backend] += len(signed)
+            chunk = fill.Prefill(
+                ids=ids,
+                clusters=[i if p is None else ids[p] for i, p in zip(ids, parents, strict=True)],
+                layers=[None if p is None else "near" for p in parents],
+                signed=signed,
+                store_body=False,
+            )
+            inboxes[db.backend].put(chunk)
+        done += len(signed)
+        if done % 100_000 < CHUNK or done == missing:
+            rate = done / (time.perf_counter() - started_all)
+            log(f"  pre-fill {done:,}/{missing:,} ({rate:,.0f} rows/s)")
+    for db in databases:
+        inboxes[db.backend].put(None)
+    busy = [outbox.get() for _ in databases]
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"a loader process failed (exit code {process.exitcode})")
+    spent["loaders_busy_max"] = max(busy)
+    spent["wall"] = time.perf_counter() - started_all
+    return spent
+
+
+# --- instrumentation ---------------------------------------------------------------------------
+SQL_LABELS = (
+    ("lookup url_key", r"^SELECT articles\.url_key"),
+    ("upsert articles", r"^INSERT INTO articles"),
+    ("lookup content_hash", r"^SELECT articles\.content_hash"),
+    ("lookup document_key", r"^SELECT articles\.document_key"),
+    ("lookup band keys", r"^SELECT DISTINCT lsh_bands"),
+    ("fetch candidates", r"JOIN article_signatures"),
+    ("update clusters", r"^UPDATE articles SET cluster_id"),
+    ("update last_seen", r"^UPDATE articles SET last_seen_at"),
+    ("insert signatures", r"^INSERT INTO article_signatures"),
+    ("insert band keys", r"^INSERT INTO lsh_bands"),
+    ("attachments", r"attachments"),
+    ("sources", r"sources"),
+)
+
+
+def sql_label(statement: str) -> str:
+    for label, pattern in SQL_LABELS:
+        if re.search(pattern, statement):
+            return label
+    return "other SQL"
+
+
+@dataclass
+class Meter:
+    seconds: Counter[str] = field(default_factory=Counter)
+    candidates: int = 0
+    band_rows: int = 0
+
+    def add(self, key: str, seconds: float) -> None:
+        self.seconds[key] += seconds
+
+
+@contextlib.contextmanager
+def instrument(engine: Engine, meter: Meter) -> Iterator[None]:
+    """Time signatures, band keys, simplified text and each SQL statement of the store."""
+    starts: list[float] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        starts.append(time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        meter.add("sql: " + sql_label(statement), time.perf_counter() - starts.pop())
+
+    def timed(key: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                meter.add(key, time.perf_counter() - started)
+
+        return wrapper
+
+    original_near = ArticleStore._near_candidates
+
+    def near(self: ArticleStore, conn: Any, fresh: Any) -> Any:
+        found = original_near(self, conn, fresh)
+        meter.candidates += len(found)
+        meter.band_rows += sum(len(e.bands) for e in fresh)
+        return found
+
+    patches: list[tuple[Any, str, Any]] = [
+        (store_module, "signature", timed("signature (MinHash)", store_module.signature)),
+        (dedup.Signature, "band_keys", timed("band keys", dedup.Signature.band_keys)),
+        (store_module, "to_simplified", timed("simplified text", store_module.to_simplified)),
+        (ArticleStore, "_near_candidates", near),
+    ]
+    saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    for obj, name, value in patches:
+        setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        for obj, name, value in saved:
+            setattr(obj, name, value)
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+# --- measurement -------------------------------------------------------------------------------
+def measured_items(
+    size: int, count: int, generator: Generator, reservoir: Reservoir
+) -> list[PolicyArticle]:
+    """``count`` new articles for the measurement at ``size``: 90 % new documents, 10 % reposts."""
+    rng = random.Random(SEED + size)
+    generator.rng.seed(SEED + size)
+    base = len(generator.corpus.units)
+    items = []
+    variants = list(REPOST_VARIANTS.values())
+    for n in range(count):
+        url = f"https://measure{size}.example.gov.cn/zhengce/{n}.html"
+        if rng.random() < 0.1 and reservoir.items:
+            title, body, issuer = rng.choice(reservoir.items)
+            body = repost_text(generator, title, body, rng.choice(variants))
+            number = None
+        else:
+            doc = generator.document()
+            title, body, issuer = doc.title, generator.corpus.render(doc), doc.issuer
+            number = doc.doc_number
+        items.append(
+            normalize_article(
+                PolicyArticle(
+                    url=url,
+                    site="bench_measure",
+                    title=title,
+                    body_text=body,
+                    publish_date="2026-11-28",
+                    issuer=issuer,
+                    doc_number=number,
+                )
+            )
+        )
+    generator.corpus.truncate(base)
+    return items
+
+
+def measure(db: Database, items: list[PolicyArticle], size: int) -> dict[str, Any]:
+    store = ArticleStore(db.engine)
+    source = SourceInfo("bench_measure", name="bench")
+    store.write(items[:BATCH], source)  # warm-up: connection, statement caches, source row
+    meter = Meter()
+    per_batch: list[float] = []
+    cpu_started = time.process_time()
+    layers: Counter[str] = Counter()
+    with instrument(db.engine, meter):
+        for lo in range(BATCH, len(items), BATCH):
+            batch = items[lo : lo + BATCH]
+            started = time.perf_counter()
+            result = store.write(batch, source)
+            per_batch.append((time.perf_counter() - started) / len(batch) * 1000)
+            layers.update(result.layers)
+    cpu = (time.process_time() - cpu_started) / (len(items) - BATCH) * 1000
+    n = len(items) - BATCH
+    total = statistics.fmean(per_batch)
+    breakdown = {k: v / n * 1000 for k, v in sorted(meter.seconds.items())}
+    accounted = sum(v for k, v in breakdown.items())
+    breakdown["rest (Python: rows, clustering, SQLAlchemy)"] = total - accounted
+    return {
+        "backend": db.backend,
+        "size": size,
+        "items": n,
+        "ms_per_item_median": statistics.median(per_batch),
+        "ms_per_item_mean": total,
+        "ms_per_item_batches": per_batch,
+        "client_cpu_ms_per_item": cpu,
+        "breakdown_ms_per_item": breakdown,
+        "candidates_per_item": meter.candidates / n,
+        "layers": dict(layers),
+    }
+
+
+def run_scale(
+    sizes: list[int], backends: list[str], items_per_size: int, workdir: Path
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    log("building the generator and unit signatures")
+    fill.prepare(SEED)
+    generator: Generator = fill._STATE["generator"]
+    sample = [generator.document() for _ in range(150)]
+    sample += [generator.repost(d, k) for d, k in zip(sample, fill.REPOST_KINDS * 30, strict=False)]
+    checked = fill.verify(fill._STATE["signer"], sample)
+    fill._STATE["signer"].truncate(fill._STATE["base"])
+    log(f"fast signatures and band keys identical to crawler.dedup on {checked} documents")
+    databases = [create_database(b, f"bench_dedup_{b}_{os.getpid()}", workdir) for b in backends]
+    references = [
+        create_database(b, f"bench_dedup_ref_{b}_{os.getpid()}", workdir) for b in backends
+    ]
+    reservoir = Reservoir()
+    rows: list[dict[str, Any]] = []
+    prefill: dict[str, dict[str, float]] = {}
+    next_chunk = [0]
+    ctx = multiprocessing.get_context("fork")
+    smallest = min(sizes)
+
+    def run(db: Database, size: int, tag: int, reference: bool = False) -> None:
+        items = measured_items(tag, items_per_size + BATCH, generator, reservoir)
+        rows_before = article_count(db.engine)[0]
+        row = measure(db, items, size)
+        row.update(rows_before=rows_before, reference=reference, phase=tag)
+        rows.append(row)
+        log(
+            f"  {db.backend} {'reference ' if reference else ''}{rows_before:,} rows: "
+            f"{row['ms_per_item_median']:.3f} ms/item (mean {row['ms_per_item_mean']:.3f}), "
+            f"{row['candidates_per_item']:.2f} candidates/item"
+        )
+
+    try:
+        with ctx.Pool(2) as pool:
+            log(f"growing the reference databases to {smallest:,} rows (the same rows)")
+            grow(references, smallest, pool, [next_chunk[0]], Reservoir())
+            for size in sorted(sizes):
+                log(f"growing to {size:,} rows")
+                spent = grow(databases, size, pool, next_chunk, reservoir)
+                prefill[str(size)] = dict(spent)
+                for db, ref in zip(databases, references, strict=True):
+                    log(f"measuring {db.backend} at {size:,} rows")
+                    if size != smallest:
+                        run(ref, smallest, size + 1, reference=True)
+                    run(db, size, size)
+                    if size != smallest:
+                        run(ref, smallest, size + 2, reference=True)
+    finally:
+        for db in databases + references:
+            db.cleanup()
+    return {
+        "rows": rows,
+        "prefill_seconds": prefill,
+        "seconds": time.perf_counter() - started,
+        "verified_signatures": checked,
+    }
+
+
+# --- quality -----------------------------------------------------------------------------------
+@dataclass
+class Labelled:
+    item: PolicyArticle
+    family: int
+    kind: str
+    """original | a repost variant | template"""
+    share: float = 0.0
+    """For a template document: the share of its text that is template boilerplate."""
+
+
+def labelled_set(originals: int, reposts_per_variant: int, pairs: int, seed: int) -> list[Labelled]:
+    generator = Generator(seed=seed)
+    rng = random.Random(seed)
+    out: list[Labelled] = []
+    docs: list[tuple[str, str]] = []
+
+    def item(n: int, title: str, body: str) -> PolicyArticle:
+        url = f"https://quality.example.gov.cn/{n}.html"
+        return normalize_article(
+            PolicyArticle(url=url, site="bench_quality", title=title, body_text=body)
+        )
+
+    for family in range(originals):
+        doc = generator.document()
+        body = generator.corpus.render(doc)
+        docs.append((doc.title, body))
+        out.append(Labelled(item(len(out), doc.title, body), family, "original"))
+    for variant, steps in REPOST_VARIANTS.items():
+        for _ in range(reposts_per_variant):
+            family = rng.randrange(originals)
+            title, body = docs[family]
+            out.append(
+                Labelled(
+                    item(len(out), title, repost_text(generator, title, body, steps)),
+                    family,
+                    variant,
+                )
+            )
+    for n in range(pairs):
+        first, second = generator.template_pair()
+        for doc in (first, second):
+            body = generator.corpus.render(doc)
+            template = sum(
+                len(generator.corpus.units[u])
+                for p in doc.paragraphs
+                for u in p
+                if len(p) == 1 or u in generator.boilerplate
+            )
+            out.append(
+                Labelled(
+                    item(len(out), doc.title, body),
+                    originals + 2 * n + (doc is second),
+                    "template",
+                    template / len(body),
+                )
+            )
+    rng.shuffle(out)
+    return out
+
+
+def pair_scores(clusters: list[int], families: list[int]) -> tuple[float, float, int, int, int]:
+    """Pairwise precision and recall of ``clusters`` against ``families``."""
+
+    def pairs(counter: Counter[Any]) -> int:
+        return sum(c * (c - 1) // 2 for c in counter.values())
+
+    true = pairs(Counter(families))
+    predicted = pairs(Counter(clusters))
+    both = pairs(Counter(zip(clusters, families, strict=True)))
+    precision = both / predicted if predicted else 1.0
+    recall = both / true if true else 1.0
+    return precision, recall, both, predicted, true
+
+
+def score(
+    labelled: list[Labelled], clusters: list[int], layers: list[str | None]
+) -> dict[str, Any]:
+    """Pairwise scores overall, the near-duplicate layer's precision/recall, per-variant recall."""
+    families = [x.family for x in labelled]
+    precision, recall, tp, predicted, true = pair_scores(clusters, families)
+    root_family: dict[int, set[int]] = defaultdict(set)
+    for cluster, family in zip(clusters, families, strict=True):
+        root_family[cluster].add(family)
+    original_cluster = {
+        x.family: c for x, c in zip(labelled, clusters, strict=True) if x.kind == "original"
+    }
+    near_total = near_right = 0
+    recall_by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for x, cluster, layer in zip(labelled, clusters, layers, strict=True):
+        if x.kind not in ("original", "template"):
+            hit = original_cluster.get(x.family) == cluster
+            recall_by[x.kind][0] += hit
+            recall_by[x.kind][1] += 1
+        if layer == "near":
+            near_total += 1
+            # right when everything else in its cluster is of its family
+            members = [f for f, c in zip(families, clusters, strict=True) if c == cluster]
+            near_right += all(f == x.family for f in members)
+    reposts = sum(v[1] for k, v in recall_by.items() if k in HEADLINE_VARIANTS)
+    found = sum(v[0] for k, v in recall_by.items() if k in HEADLINE_VARIANTS)
+    templates: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    cluster_size = Counter(clusters)
+    for x, cluster in zip(labelled, clusters, strict=True):
+        if x.kind == "template":
+            bucket = (
+                f"{min(int(x.share * 10), 9) / 10:.1f}-{min(int(x.share * 10), 9) / 10 + 0.1:.1f}"
+            )
+            templates[bucket][0] += cluster_size[cluster] > 1
+            templates[bucket][1] += 1
+    return {
+        "pairwise_precision": precision,
+        "pairwise_recall": recall,
+        "pairs": {"true_positive": tp, "predicted": predicted, "true": true},
+        "near_precision": near_right / near_total if near_total else 1.0,
+        "near_recall": found / reposts if reposts else 1.0,
+        "near_assigned": near_total,
+        "recall_by_variant": {k: v[0] / v[1] for k, v in sorted(recall_by.items())},
+        "template_docs_merged_by_boilerplate_share": {
+            k: f"{v[0]}/{v[1]}" for k, v in sorted(templates.items())
+        },
+    }
+
+
+def run_quality_store(labelled: list[Labelled], backend: str, workdir: Path) -> dict[str, Any]:
+    db = create_database(backend, f"bench_dedup_quality_{backend}_{os.getpid()}", workdir)
+    try:
+        store = ArticleStore(db.engine)
+        for lo in range(0, len(labelled), BATCH):
+            store.write([x.item for x in labelled[lo : lo + BATCH]], SourceInfo("bench_quality"))
+        with db.engine.connect() as conn:
+            stored = {
+                url: (cluster, layer)
+                for url, cluster, layer in conn.execute(
+                    select(Article.url, Article.cluster_id, Article.dedup_layer)
+                )
+            }
+    finally:
+        db.cleanup()
+    clusters = [stored[x.item.url][0] for x in labelled]
+    layers = [stored[x.item.url][1] for x in labelled]
+    return score(labelled, clusters, layers)
+
+
+def simulate(
+    labelled: list[Labelled], sigs: list[np.ndarray], bands: int, rows: int, threshold: float
+) -> dict[str, Any]:
+    """The store's clustering (content hash, then LSH candidates and the best estimate >= the
+    threshold), in memory, for one LSH setting; signatures computed once per NUM_PERM."""
+    index: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+    by_hash: dict[str | None, int] = {}
+    clusters: list[int] = []
+    layers: list[str | None] = []
+    for n, (x, sig) in enumerate(zip(labelled, sigs, strict=True)):
+        keys = [(b, sig[b * rows : (b + 1) * rows].tobytes()) for b in range(bands)]
+        if x.item.content_hash in by_hash:
+            clusters.append(clusters[by_hash[x.item.content_hash]])
+            layers.append("content")
+        else:
+            best, match = threshold, None
+            for m in {m for key in keys for m in index.get(key, ())}:
+                estimate = float(np.count_nonzero(sig == sigs[m])) / len(sig)
+                if estimate >= best:
+                    best, match = estimate, m
+            clusters.append(n if match is None else clusters[match])
+            layers.append(None if match is None else "near")
+        by_hash.setdefault(x.item.content_hash, n)
+        for key in keys:
+            index[key].append(n)
+    return score(labelled, clusters, layers)
+
+
+@contextlib.contextmanager
+def patched_dedup(num_perm: int, shingle: int) -> Iterator[None]:
+    saved = dedup.NUM_PERM, dedup.SHINGLE, dedup.shingle_hashes.__defaults__
+    dedup.NUM_PERM, dedup.SHINGLE = num_perm, shingle
+    dedup.shingle_hashes.__defaults__ = (shingle,)
+    try:
+        yield
+    finally:
+        dedup.NUM_PERM, dedup.SHINGLE, dedup.shingle_hashes.__defaults__ = saved
+
+
+SWEEP = (
+    # (shingle, bands, rows, thresholds)
+    (5, 32, 4, (0.4, 0.5, 0.6)),
+    (5, 64, 2, (0.4, 0.5, 0.6)),
+    (5, 42, 3, (0.4, 0.5, 0.6)),
+    (5, 16, 8, (0.4, 0.5, 0.6)),
+    (4, 32, 4, (0.4, 0.5, 0.6)),
+    (3, 32, 4, (0.4, 0.5, 0.6)),
+)
+"""(shingle, bands, rows, thresholds) replayed in memory; each also on simplified text."""
+
+
+def exact_jaccards(labelled: list[Labelled]) -> dict[str, list[float]]:
+    """Percentiles (5, 50, 95) of the true Jaccard of repost/original and template pairs."""
+    sets = [
+        set(dedup.shingle_hashes(dedup.normalised_text(x.item.body_text or "")).tolist())
+        for x in labelled
+    ]
+    originals = {x.family: n for n, x in enumerate(labelled) if x.kind == "original"}
+    values: dict[str, list[float]] = defaultdict(list)
+    pair_of: dict[int, list[int]] = defaultdict(list)
+    for n, x in enumerate(labelled):
+        if x.kind == "template":
+            pair_of[
+                (x.family - min(f.family for f in labelled if f.kind == "template")) // 2
+            ].append(n)
+        elif x.kind != "original":
+            a, b = sets[n], sets[originals[x.family]]
+            values[x.kind].append(len(a & b) / len(a | b))
+    for a, b in (p for p in pair_of.values() if len(p) == 2):
+        values["template pair (distinct)"].append(len(sets[a] & sets[b]) / len(sets[a] | sets[b]))
+    return {k: [float(q) for q in np.percentile(v, [0, 5, 50, 95, 100])] for k, v in values.items()}
+
+
+def run_quality(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    labelled = labelled_set(args.originals, args.reposts, args.pairs, SEED + 7)
+    log(f"quality set: {len(labelled)} documents")
+    result: dict[str, Any] = {
+        "set": dict(Counter(x.kind for x in labelled)),
+        "exact_jaccard_percentiles_0_5_50_95_100": exact_jaccards(labelled),
+    }
+    result["store"] = {
+        b: run_quality_store(labelled, b, workdir) for b in args.quality_backend.split(",")
+    }
+    sweep = []
+    for (shingle, bands, rows, thresholds), simplified in itertools.product(SWEEP, (False, True)):
+        if simplified and (shingle, bands, rows) != (5, 32, 4):
+            continue
+        with patched_dedup(bands * rows, shingle):
+            sigs = []
+            for x in labelled:
+                body = x.item.body_text or ""
+                sig = dedup.signature(to_simplified(body) if simplified else body)
+                assert sig is not None
+                sigs.append(sig.values)
+        for threshold in thresholds:
+            scores = simulate(labelled, sigs, bands, rows, threshold)
+            setting = {"shingle": shingle, "bands": bands, "rows": rows, "threshold": threshold}
+            sweep.append({**setting, "simplified": simplified, **scores})
+    result["sweep"] = sweep
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+# --- report ------------------------------------------------------------------------------------
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+SWEEP_HEADER = [
+    *("shingle", "bands x rows", "on", "threshold", "near P", "near R", "pair P", "pair R"),
+    *("worst variant R", "traditional R"),
+]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|---|" + "---:|" * (len(header) - 1))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def report(results: dict[str, Any]) -> None:
+    scale = results.get("scale")
+    if scale:
+        print("\n## Per-item cost of ArticleStore.write (new items, batches of 200)\n")
+        _table(
+            ["backend", "rows", "ms/item median", "ms/item mean", "client CPU ms", "candidates"],
+            [
+                [
+                    r["backend"] + (" (reference)" if r["reference"] else ""),
+                    f"{r['rows_before']:,}",
+                    f"{r['ms_per_item_median']:.3f}",
+                    f"{r['ms_per_item_mean']:.3f}",
+                    f"{r['client_cpu_ms_per_item']:.3f}",
+                    f"{r['candidates_per_item']:.2f}",
+                ]
+                for r in scale["rows"]
+            ],
+        )
+        print("\n### Breakdown, ms/item\n")
+        main_rows = [r for r in scale["rows"] if not r["reference"]]
+        keys = sorted({k for r in main_rows for k in r["breakdown_ms_per_item"]})
+        _table(
+            ["part"] + [f"{r['backend']} {r['size']:,}" for r in main_rows],
+            [
+                [key] + [f"{r['breakdown_ms_per_item'].get(key, 0.0):.3f}" for r in main_rows]
+                for key in keys
+            ],
+        )
+        print()
+        for backend, ratio in results["ratios"].items():
+            ok = met(ratio["ratio"] <= TARGET_RATIO)
+            print(
+                f"- {backend}: ms/item at {ratio['large']:,} / at {ratio['small']:,} rows = "
+                f"{ratio['ratio']:.2f} (mean {ratio['ratio_mean']:.2f}; "
+                f"target <= {TARGET_RATIO}): {ok}"
+            )
+            if ratio["ratio_vs_reference"] is not None:
+                ok = met(ratio["ratio_vs_reference"] <= TARGET_RATIO)
+                print(
+                    f"  vs the {ratio['small']:,}-row reference database re-measured just before "
+                    f"and after ({ratio['reference_ms_per_item']:.3f} ms/item): "
+                    f"{ratio['ratio_vs_reference']:.2f}: {ok}"
+                )
+        prefill = {
+            k: {b: round(v) for b, v in d.items()} for k, d in scale["prefill_seconds"].items()
+        }
+        print(f"- scale run {scale['seconds'] / 60:.1f} min; pre-fill seconds by size: {prefill}")
+    quality = results.get("quality")
+    if quality:
+        print("\n## Near-duplicate detection (labelled set written through the store)\n")
+        print(f"set: {quality['set']}")
+        for backend, s in quality["store"].items():
+            print(
+                f"- {backend}: near-duplicate layer precision {s['near_precision']:.4f} "
+                f"({met(s['near_precision'] >= TARGET_PRECISION)}), "
+                f"recall {s['near_recall']:.4f} ({met(s['near_recall'] >= TARGET_RECALL)}) "
+                f"[recall over {', '.join(HEADLINE_VARIANTS)}]; pairwise precision "
+                f"{s['pairwise_precision']:.4f}, recall {s['pairwise_recall']:.4f}"
+            )
+            by_variant = {k: round(v, 3) for k, v in s["recall_by_variant"].items()}
+            print(f"  recall by variant: {by_variant}")
+            merged = s["template_docs_merged_by_boilerplate_share"]
+            print(f"  template documents in a shared cluster, by boilerplate share: {merged}")
+        print("\nexact Jaccard of pairs, percentiles 0/5/50/95/100:")
+        for kind, q in quality["exact_jaccard_percentiles_0_5_50_95_100"].items():
+            print(f"  {kind:>26}: " + " ".join(f"{v:.3f}" for v in q))
+        print("\n### Other settings (in-memory replay of the store's logic)\n")
+        _table(
+            SWEEP_HEADER,
+            [
+                [
+                    str(s["shingle"]),
+                    f"{s['bands']}x{s['rows']}",
+                    "simplified" if s["simplified"] else "body_text",
+                    str(s["threshold"]),
+                    f"{s['near_precision']:.4f}",
+                    f"{s['near_recall']:.4f}",
+                    f"{s['pairwise_precision']:.4f}",
+                    f"{s['pairwise_recall']:.4f}",
+                    "{:.3f}".format(
+                        min(v for k, v in s["recall_by_variant"].items() if k in HEADLINE_VARIANTS)
+                    ),
+                    "{:.3f}".format(s["recall_by_variant"].get("traditional", float("nan"))),
+                ]
+                for s in quality["sweep"]
+            ],
+        )
+        print(f"\nquality run: {quality['seconds']:.0f} s")
+
+
+def ratios(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Largest size / smallest size, against the first measurement at the smallest size and
+    against the reference database of the smallest size re-measured just before and after."""
+    out = {}
+    for backend in dict.fromkeys(r["backend"] for r in rows):
+        mine = [r for r in rows if r["backend"] == backend and not r["reference"]]
+        mine.sort(key=lambda r: r["size"])
+        if len(mine) < 2:
+            continue
+        small, large = mine[0], mine[-1]
+        refs = [
+            r
+            for r in rows
+            if r["backend"] == backend
+            and r["reference"]
+            and r["phase"] in (large["size"] + 1, large["size"] + 2)
+        ]
+        ref_median = statistics.fmean(r["ms_per_item_median"] for r in refs) if refs else None
+        out[backend] = {
+            "small": small["size"],
+            "large": large["size"],
+            "ratio": large["ms_per_item_median"] / small["ms_per_item_median"],
+            "ratio_mean": large["ms_per_item_mean"] / small["ms_per_item_mean"],
+            "reference_ms_per_item": ref_median,
+            "ratio_vs_reference": large["ms_per_item_median"] / ref_median if ref_median else None,
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--backend", default="sqlite,postgresql")
+    parser.add_argument("--items", type=int, default=2000, help="measured new items per size")
+    parser.add_argument(
+        "--quick", action="store_true", help="sizes 1k and 10k, 400 items, small set"
+    )
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--originals", type=int, default=400)
+    parser.add_argument("--reposts", type=int, default=150, help="reposts per variant")
+    parser.add_argument(
+        "--pairs", type=int, default=300, help="template pairs (distinct documents)"
+    )
+    parser.add_argument("--quality-backend", default="sqlite")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp"))
+    parser.add_argument("--output", type=Path, default=RESULTS / "dedup.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.items = "1000,10000", 400
+        args.originals, args.reposts, args.pairs = 100, 40, 80
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "settings": {
+            "shingle": dedup.SHINGLE,
+            "num_perm": dedup.NUM_PERM,
+            "bands": dedup.BANDS,
+            "rows": dedup.ROWS,
+            "near_duplicate_jaccard": dedup.NEAR_DUPLICATE_JACCARD,
+        },
+        "args": {k: str(v) for k, v in vars(args).items()},
+    }
+    if not args.skip_quality:
+        results["quality"] = run_quality(args, args.workdir)
+    if not args.skip_scale:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        results["scale"] = run_scale(sizes, args.backend.split(","), args.items, args.workdir)
+        results["ratios"] = ratios(results["scale"]["rows"])
+    results["seconds"] = time.perf_counter() - started
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    report(results)
+    print(f"\ntotal {results['seconds'] / 60:.1f} min; JSON: {args.output}")
+
+
+if __name__ == "__main__":
+    main()
