@@ -35,6 +35,11 @@ crawl: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/crawler run --replay tests/fixtures
 
+# Benchmarks (not tests): ratios against bare Scrapy measured in the same run; see docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py
+
 # Browse and query the database in a web browser (Datasette, with table descriptions and canned queries).
 browse: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[browse]'

@@ -1,0 +1,1 @@
+"""Benchmark suite of policy-crawler (``make bench`` → ``bench/run.py``); see docs/benchmarks.md."""
