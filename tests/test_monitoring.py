@@ -195,8 +195,8 @@ def test_a_blocked_site_alerts_and_exits_non_zero(tmp_path: Path, receiver: Rece
     site = copy_site(tmp_path, "cn_nhc")
     responses = json.loads((site / "responses.json").read_text(encoding="utf-8"))
     challenge = next(r for r in responses if r.get("status") == 412)
-    for entry in responses:
-        if entry["url"].endswith("/c100147/new_list.shtml"):
+    for entry in responses:  # every list page of the site now answers with the challenge
+        if "list" in entry["url"].rsplit("/", 1)[-1]:
             entry.update(status=412, file=challenge["file"], headers=challenge["headers"])
     (site / "responses.json").write_text(
         json.dumps(responses, ensure_ascii=False), encoding="utf-8"
