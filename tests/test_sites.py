@@ -140,7 +140,7 @@ def crawled(
 def test_the_crawl_succeeds(crawled: CrawlResult) -> None:
     assert crawled.first.returncode == 0, crawled.first.stdout + crawled.first.stderr[-5000:]
     assert {r.site for r in crawled.runs} == set(SITES)
-    assert all(r.status == "ok" for r in crawled.runs), [(r.site, r.problems) for r in crawled.runs]
+    assert all(healthy(r) for r in crawled.runs), [(r.site, r.problems) for r in crawled.runs]
 
 
 @pytest.mark.parametrize(
@@ -159,6 +159,14 @@ def test_nothing_but_the_expected_articles_is_stored(crawled: CrawlResult, site:
     expected = {a["url"] for a in expected_articles(site)}
     stored = {u for u, r in crawled.rows.items() if r["site"] == site}
     assert stored == expected
+
+
+def healthy(run: CrawlRun) -> bool:
+    """An ok run; the fixtures' articles are from 2024, so a 'no new item for N days' staleness
+    warning (learned from their publish dates) is the only problem a fixture crawl may have."""
+    if run.status == "ok":
+        return True
+    return run.status == "warning" and all("no new item for" in p for p in run.problems)
 
 
 def sections(site: str) -> int:
@@ -182,7 +190,7 @@ def test_a_second_run_adds_no_rows_and_fetches_only_first_list_pages(
         # paging stopped at the first list page of each section
         assert run.stats["list/pages"] == sections(run.site), run.site
         assert run.stats["incremental/skipped_known"] >= 1, run.site
-        assert run.status == "ok", (run.site, run.problems)
+        assert healthy(run), (run.site, run.problems)
     first_requests = sum(r.requests for r in crawled.runs[: len(SITES)])
     second_requests = sum(r.requests for r in second_runs)
     print(f"requests: first run {first_requests}, second run {second_requests}")
