@@ -146,3 +146,20 @@ def test_a_broken_vocabulary_names_the_file(tmp_path: Path) -> None:
     path.write_text('[托育]\nterms = "托育"\n', encoding="utf-8")
     with pytest.raises(VocabularyError, match=r"vocab\.toml"):
         Vocabulary.load(path)
+
+
+def test_a_site_that_needs_javascript_is_rendered_by_playwright() -> None:
+    from scrapy.settings import Settings
+
+    class Rendered(Trs):
+        render_js = True
+
+    plain, rendered = Settings(), Settings()
+    Trs.update_settings(plain)
+    Rendered.update_settings(rendered)
+    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    assert rendered.getdict("DOWNLOAD_HANDLERS") == {"http": handler, "https": handler}
+    assert rendered.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")["executable_path"] == "/usr/bin/chromium"
+    assert "playwright" not in str(plain.getdict("DOWNLOAD_HANDLERS"))
+    assert Rendered().list_request("https://a.gov.cn/", 1).meta["playwright"] is True
+    assert "playwright" not in Trs().list_request("https://a.gov.cn/", 1).meta

@@ -43,6 +43,7 @@ from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
 
 if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,28 @@ class PolicySpider(scrapy.Spider):
     """Selectors that win over the generic extractor, by field (title, body, publish_date...)."""
     require_tags: ClassVar[bool] = False
     """Keep only articles that match the topic vocabulary (for general news lists)."""
+    render_js: ClassVar[bool] = False
+    """Render this site's pages in a real browser (scrapy-playwright with the system Chromium),
+    for sites whose lists need JavaScript: ``pip install scrapy-playwright`` and
+    ``apt-get install chromium`` first. ``CHROMIUM_PATH`` names the browser binary."""
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        if cls.render_js:
+            handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+            settings.set(
+                "DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider"
+            )
+            settings.set(
+                "PLAYWRIGHT_LAUNCH_OPTIONS",
+                {
+                    "executable_path": settings.get("CHROMIUM_PATH") or "/usr/bin/chromium",
+                    "headless": True,
+                    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                },
+                priority="spider",
+            )
 
     mode: str = "incremental"
     """``-a mode=backfill`` pages every list to its end and fetches every article."""
@@ -149,12 +172,15 @@ class PolicySpider(scrapy.Spider):
     def list_request(
         self, url: str, page: int, meta: dict[str, Any] | None = None
     ) -> scrapy.Request:
+        meta = meta or {"pc_kind": "list"}
+        if self.render_js:
+            meta["playwright"] = True
         return scrapy.Request(
             url,
             callback=self.parse_list,
             errback=self.on_error,
             cb_kwargs={"page": page},
-            meta=meta or {"pc_kind": "list"},
+            meta=meta,
         )
 
     def article_request(self, url: str, **cb_kwargs: Any) -> scrapy.Request:
