@@ -99,7 +99,7 @@ def _utf8_fits(body: bytes) -> str | None:
         pass
     text = body.decode("utf-8", "replace")
     bad = text.count("\ufffd")
-    non_ascii = sum(1 for ch in text if ord(ch) > 127) - bad
+    non_ascii = len(text) - len(text.encode("ascii", "ignore")) - bad  # counted in C, not per char
     if non_ascii > 0 and bad <= max(3, non_ascii // 200):
         return text
     return None
