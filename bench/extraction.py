@@ -42,11 +42,11 @@ def _load(manifest: Path, data_root: Path, limit: int | None) -> list[Job]:
     return jobs
 
 
-def _ours(body: bytes, url: str, kind: str) -> object:
+def ours(body: bytes, url: str, kind: str) -> object:
     return extract_from_bytes(body, url, kind=kind)
 
 
-def _trafilatura(body: bytes, url: str, kind: str) -> object:
+def trafilatura_extract(body: bytes, url: str, kind: str) -> object:
     import trafilatura
 
     return trafilatura.bare_extraction(
@@ -58,7 +58,9 @@ def _trafilatura(body: bytes, url: str, kind: str) -> object:
     )
 
 
-def _time(fn: Callable[[bytes, str, str], object], jobs: list[Job], repeat: int) -> list[float]:
+def time_per_page(
+    fn: Callable[[bytes, str, str], object], jobs: list[Job], repeat: int
+) -> list[float]:
     for body, url, kind in jobs[:3]:  # warm-up: imports, lazy initialisation
         fn(body, url, kind)
     times: list[float] = []
@@ -72,7 +74,7 @@ def _time(fn: Callable[[bytes, str, str], object], jobs: list[Job], repeat: int)
     return times
 
 
-def _p90(values: list[float]) -> float:
+def p90(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
 
@@ -90,22 +92,22 @@ def main(argv: list[str] | None = None) -> int:
     if not jobs:
         print("no pages", file=sys.stderr)
         return 1
-    results = {"ours": _time(_ours, jobs, args.repeat)}
+    results = {"ours": time_per_page(ours, jobs, args.repeat)}
     if not args.no_peer:
         try:
             import trafilatura  # noqa: F401
         except ImportError:
             print("trafilatura is not installed (pip install -e '.[bench]')", file=sys.stderr)
         else:
-            results["trafilatura"] = _time(_trafilatura, jobs, args.repeat)
+            results["trafilatura"] = time_per_page(trafilatura_extract, jobs, args.repeat)
     print(f"{len(jobs)} pages, best of {args.repeat} runs per page")
     print(f"{'extractor':<12} {'median ms':>10} {'p90 ms':>10} {'total s':>10}")
     for name, times in results.items():
-        med, p90 = statistics.median(times), _p90(times)
-        print(f"{name:<12} {med:>10.2f} {p90:>10.2f} {sum(times) / 1000:>10.2f}")
+        med, high = statistics.median(times), p90(times)
+        print(f"{name:<12} {med:>10.2f} {high:>10.2f} {sum(times) / 1000:>10.2f}")
     if "trafilatura" in results:
         ratio = statistics.median(results["ours"]) / statistics.median(results["trafilatura"])
-        ratio90 = _p90(results["ours"]) / _p90(results["trafilatura"])
+        ratio90 = p90(results["ours"]) / p90(results["trafilatura"])
         verdict = "OK" if ratio <= 0.25 else "TOO SLOW"
         print(
             f"ratio ours/trafilatura: median {ratio:.3f}, p90 {ratio90:.3f}"
