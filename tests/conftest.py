@@ -8,6 +8,8 @@ create and drop their own throw-away databases.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,35 @@ FIXTURES = ROOT / "tests" / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+def run_module(
+    module: str,
+    *args: str,
+    tmp: Path,
+    database_url: str | None = None,
+    timeout: int = 180,
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m MODULE ARGS`` from the repository root, as cron would run it, with its
+    database, feeds, spool and lock in ``tmp`` (SQLite there unless ``database_url``)."""
+    full_env = {
+        **os.environ,
+        "DATABASE_URL": database_url or f"sqlite:///{tmp / 'policy.db'}",
+        "FEED_DIR": str(tmp / "feeds"),
+        "SPOOL_DIR": str(tmp / "spool"),
+        "LOCK_FILE": str(tmp / "crawler.lock"),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, Revision
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, run_module
 
 ORIGINAL = "https://www.gov.cn/zhengce/content/202411/content_6989123.htm"
 REPOST = "https://edu.sh.gov.cn/web/gsgg/20241202/8a6c4e2f0b1d4c3e9f7a5b3d1c2e4f60.html"
 
 
 def crawl(tmp: Path, fixtures: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'policy.db'}",
-        "FEED_DIR": str(tmp / "feeds"),
-        "SPOOL_DIR": str(tmp / "spool"),
-        "LOCK_FILE": str(tmp / "crawler.lock"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "run", "--replay", str(fixtures), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = run_module("crawler.cli", "run", "--replay", str(fixtures), *args, tmp=tmp)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
 
 

@@ -8,11 +8,9 @@ going to a local HTTP receiver through apprise's ``json://`` target.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -24,7 +22,7 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, run_module
 
 NEW_TITLES = [
     "国务院办公厅关于进一步完善育儿补贴制度的通知",
@@ -73,22 +71,8 @@ def receiver() -> Iterator[Receiver]:
 def run(
     tmp: Path, fixtures: Path, receiver: Receiver, *spiders: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'policy.db'}",
-        "FEED_DIR": str(tmp / "feeds"),
-        "SPOOL_DIR": str(tmp / "spool"),
-        "LOCK_FILE": str(tmp / "crawler.lock"),
-        "ALERT_URLS": receiver.url,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "run", "--replay", str(fixtures), *spiders],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    return run_module(
+        "crawler.cli", "run", "--replay", str(fixtures), *spiders, tmp=tmp, ALERT_URLS=receiver.url
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,27 +11,13 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, run_module
 
 BLOCKED_LIST = "https://www.nhc.gov.cn/rkjcyjtfzs/c100148/new_list.shtml"
 
 
 def scrapy(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'policy.db'}",
-        "FEED_DIR": str(tmp / "feeds"),
-        "SPOOL_DIR": str(tmp / "spool"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("scrapy", *args, tmp=tmp, timeout=120)
 
 
 def runs(tmp: Path) -> list[CrawlRun]:

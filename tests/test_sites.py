@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
-from tests.conftest import FIXTURES, ROOT, create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    FIXTURES,
+    create_postgres_database,
+    drop_postgres_database,
+    run_module,
+)
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 SITES = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
@@ -64,21 +67,16 @@ class CrawlResult:
 
 
 def crawl(database_url: str, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "FEED_DIR": str(tmp / "feeds"),
-        "SPOOL_DIR": str(tmp / "spool"),
-        "LOG_LEVEL": "INFO",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "run", "--replay", str(FIXTURES), *SITES],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    return run_module(
+        "crawler.cli",
+        "run",
+        "--replay",
+        str(FIXTURES),
+        *SITES,
+        tmp=tmp,
+        database_url=database_url,
         timeout=300,
-        check=False,
+        LOG_LEVEL="INFO",
     )
 
 

@@ -208,8 +208,7 @@ class PolicySpider(scrapy.Spider):
                 yield self.list_request(next_url, page=page + 1)
 
     def count_list_page(self, response: Response, found: int) -> None:
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = self.stats
         stats.inc_value("list/pages")
         if found < self.min_list_items:
             stats.inc_value("list/empty")
@@ -243,16 +242,14 @@ class PolicySpider(scrapy.Spider):
         self, response: Response, listed: Mapping[str, Any] | None = None
     ) -> Iterator[PolicyArticle | PageSeen]:
         if response.status == 304:  # a conditional revisit: unchanged since we stored it
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("incremental/not_modified")
+            self.stats.inc_value("incremental/not_modified")
             yield PageSeen(response.url)
             return
         if self.check_blocked(response):
             return
         page = extract_article(response, self.field_selectors or None)
         if page.kind != "article":
-            stats = self.crawler.stats
-            assert stats is not None
+            stats = self.stats
             stats.inc_value("article/not_article")
             _remember(stats, "article/not_article_urls", response.url)
             reason = page.reason or f"looks like a {page.kind}"
@@ -297,8 +294,7 @@ class PolicySpider(scrapy.Spider):
         reason = blocked_reason(response)
         if reason is None:
             return False
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = self.stats
         stats.inc_value("blocked/count")
         _remember(stats, "blocked/urls", f"{response.url} ({reason})")
         logger.error("Blocked at %s: %s", response.url, reason)
@@ -306,8 +302,7 @@ class PolicySpider(scrapy.Spider):
         return True
 
     def on_error(self, failure: Failure) -> None:
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = self.stats
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
