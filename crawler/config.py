@@ -47,6 +47,8 @@ def _alerts(value: Any) -> None:
 CHECKS: dict[str, Callable[[Any], None]] = {
     "DATABASE_URL": _database_url,
     "STORAGE_BATCH_SIZE": _number(int, 1),
+    "STORAGE_MAX_PENDING_BATCHES": _number(int, 1),
+    "EXTRACTION_WORKERS": _number(int, 0),
     "REVISIT_DAYS": _number(float, 0),
     "INCREMENTAL_KNOWN_IN_A_ROW": _number(int, 1),
     "RETRY_BACKOFF_HOURS": _number(float, 0),

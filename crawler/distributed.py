@@ -510,18 +510,9 @@ class ClusterStoragePipeline(StoragePipeline):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.store: ConcurrentArticleStore = ConcurrentArticleStore(self.engine)
-        self.flush_seconds = 0.0
 
-    def flush(self) -> None:
-        started = time.monotonic()
-        try:
-            super().flush()
-        finally:
-            self.flush_seconds += time.monotonic() - started
-
-    def close_spider(self) -> None:
-        super().close_spider()
-        self.stats.set_value("storage/flush_ms", round(self.flush_seconds * 1000))
+    def _closed(self) -> None:
+        super()._closed()
         self.stats.set_value("storage/cluster_lock_wait_ms", round(self.store.lock_wait * 1000))
 
     def open_spider(self) -> None:

@@ -88,6 +88,12 @@ RETRY_BACKOFF_HOURS = 1.0
 
 STORAGE_BATCH_SIZE = 200
 """Items written per transaction (one commit per item costs ~30x more on SQLite)."""
+EXTRACTION_WORKERS = os.environ.get("EXTRACTION_WORKERS") or None
+"""Processes that extract article pages beside the crawl (None: one per CPU beyond the first)."""
+STORAGE_THREAD = True
+"""Write the batches in a background thread, overlapping the database's work with the crawl."""
+STORAGE_MAX_PENDING_BATCHES = 2
+"""Batches the writer thread may hold (the one being written included) before new items wait."""
 STORAGE_AUTO_MIGRATE = True
 """Apply pending database migrations when a crawl opens the database."""
 
@@ -95,7 +101,7 @@ FEEDS = {
     f"{FEED_DIR}/crawls/%(name)s.json": {
         "format": "json",
         "encoding": "utf8",
-        "indent": 2,
+        "indent": 0,  # one item per line; indent > 0 would switch json to its slow Python encoder
         "overwrite": True,
     },
 }
