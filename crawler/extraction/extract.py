@@ -495,6 +495,19 @@ def _extract_text(
     return result
 
 
+def extract_bytes(
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    kind: str | None = "article",
+    selectors: Mapping[str, str] | None = None,
+) -> ExtractedPage:
+    """The pure core of extraction: the body bytes, the URL and the Content-Type header in, the
+    fields out. Takes and returns plain picklable values, so it also runs in worker processes
+    (:mod:`crawler.workers`)."""
+    return _extract_text(body, url, content_type, kind, selectors)
+
+
 def extract_article(
     response: Response, selectors: Mapping[str, str] | None = None
 ) -> ExtractedPage:

@@ -37,10 +37,11 @@ from twisted.python.failure import Failure
 from crawler.antibot import blocked_reason
 from crawler.db import make_engine
 from crawler.dedup import url_key
-from crawler.extraction import ExtractedPage, extract_article, extract_links
+from crawler.extraction import ExtractedPage, extract_links
 from crawler.failures import FailureLog
 from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
+from crawler.workers import ArticleExtractor
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -168,6 +169,8 @@ class PolicySpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if "failure_log" in self.__dict__:
             self.failure_log.engine.dispose()
+        if "extractor" in self.__dict__:
+            self.extractor.close()
 
     def list_request(
         self, url: str, page: int, meta: dict[str, Any] | None = None
@@ -238,16 +241,21 @@ class PolicySpider(scrapy.Spider):
         return response.urljoin(href.strip())
 
     # --- article pages -----------------------------------------------------------------------
-    def parse_article(
+    @cached_property
+    def extractor(self) -> ArticleExtractor:
+        """Extracts article pages, in worker processes when ``EXTRACTION_WORKERS`` > 0."""
+        return ArticleExtractor.from_settings(self.crawler.settings)
+
+    async def parse_article(
         self, response: Response, listed: Mapping[str, Any] | None = None
-    ) -> Iterator[PolicyArticle | PageSeen]:
+    ) -> AsyncIterator[PolicyArticle | PageSeen]:
         if response.status == 304:  # a conditional revisit: unchanged since we stored it
             self.stats.inc_value("incremental/not_modified")
             yield PageSeen(response.url)
             return
         if self.check_blocked(response):
             return
-        page = extract_article(response, self.field_selectors or None)
+        page = await self.extractor.article(response, self.field_selectors or None)
         if page.kind != "article":
             stats = self.stats
             stats.inc_value("article/not_article")

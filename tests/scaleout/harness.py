@@ -26,6 +26,9 @@ FAST = {
     "CLUSTER_DELAY_PER_DOMAIN": "0",
     "DISTRIBUTED_IDLE_TIMEOUT": "1.5",
     "LOGSTATS_INTERVAL": "5",
+    # Each worker stands for a machine of its own: one core, extraction on the crawl's thread.
+    # (With worker processes, one crawler already keeps this 2-core machine busy.)
+    "EXTRACTION_WORKERS": "0",
 }
 
 

@@ -1,0 +1,115 @@
+"""Article extraction in worker processes, so that the crawl's own thread keeps crawling.
+
+Scrapy runs the engine, the spiders, the middlewares and the pipelines on one thread, and parsing
+and analysing an article page costs more CPU than Scrapy's whole work per page. Extraction is pure
+(the body bytes, the URL and the Content-Type in, the fields out), so it can run in other
+processes on the other cores while the crawl goes on: ``EXTRACTION_WORKERS`` worker processes
+(default: one per CPU beyond the first; ``0`` extracts on the crawl's thread, as does a machine
+with one CPU). Results are the same either way; the order of items may differ.
+
+Workers are started with ``forkserver`` (not ``fork``: the crawl process has threads and open
+sockets), ignore Ctrl-C (the crawl decides when to stop) and are shut down when the spider closes.
+If a worker dies, the page in hand is extracted on the crawl's thread and so is the rest of the
+run, with an error in the log: no page is lost to a broken pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+from crawler.extraction import ExtractedPage
+from crawler.extraction.extract import extract_bytes
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from scrapy.http import Response
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+PRELOAD = ["crawler.workers"]
+"""Imported once by the fork server, so that each worker starts with the extractor loaded."""
+
+
+def default_workers() -> int:
+    """One worker per CPU beyond the first (the crawl's own thread needs one), at most four."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class ArticleExtractor:
+    """Extracts article pages on the crawl's thread or in worker processes."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 0:
+            raise ValueError(f"EXTRACTION_WORKERS must be 0 or more, not {workers}")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+            )
+            for _ in range(workers):
+                self._pool.submit(_ready)  # start the workers now, while the first pages load
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> ArticleExtractor:
+        value = settings.get("EXTRACTION_WORKERS")
+        return cls(default_workers() if value in (None, "") else int(value))
+
+    @property
+    def in_workers(self) -> bool:
+        return self._pool is not None
+
+    async def article(
+        self, response: Response, selectors: Mapping[str, str] | None = None
+    ) -> ExtractedPage:
+        """The article fields of ``response`` (as :func:`crawler.extraction.extract_article`)."""
+        ctype = response.headers.get(b"Content-Type") if response.headers else None
+        content_type = ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype
+        args = (
+            response.body,
+            response.url,
+            content_type,
+            "article",
+            dict(selectors) if selectors else None,
+        )
+        if self._pool is None:
+            return extract_bytes(*args)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no asyncio loop (another reactor): extract here
+            return extract_bytes(*args)
+        try:
+            return await loop.run_in_executor(self._pool, extract_bytes, *args)
+        except BrokenProcessPool as exc:
+            if self._pool is not None:
+                logger.error(
+                    "Extraction worker process failed (%s); extracting on the crawl's thread "
+                    "for the rest of the run",
+                    exc,
+                )
+                self.close()
+            return extract_bytes(*args)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

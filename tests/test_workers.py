@@ -1,0 +1,87 @@
+"""Article extraction in worker processes: the same fields as on the crawl's thread, and no page
+lost when a worker dies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.config import ConfigError, validate
+from crawler.extraction import extract_article
+from crawler.workers import ArticleExtractor
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def article_responses(site: str) -> list[HtmlResponse]:
+    """The fixture's article pages as downloaded (raw bytes with their recorded headers)."""
+    out = []
+    for entry in json.loads((FIXTURES / site / "responses.json").read_text(encoding="utf-8")):
+        if "file" not in entry or ("/art/" not in entry["url"] and "content_" not in entry["url"]):
+            continue
+        body = (FIXTURES / site / entry["file"]).read_bytes()
+        out.append(HtmlResponse(entry["url"], body=body, headers=entry.get("headers") or {}))
+    return out
+
+
+@pytest.mark.parametrize("site", ["zj_jyt", "cn_gov"])
+def test_workers_extract_what_the_crawl_thread_extracts(site: str) -> None:
+    responses = article_responses(site)
+    assert len(responses) >= 2
+    extractor = ArticleExtractor(workers=1)
+    try:
+        assert extractor.in_workers
+
+        async def extract_all() -> list[dict[str, object]]:
+            pages = await asyncio.gather(*(extractor.article(r) for r in responses))
+            return [asdict(page) for page in pages]
+
+        in_workers = asyncio.run(extract_all())
+    finally:
+        extractor.close()
+    inline = [asdict(extract_article(r)) for r in responses]
+    assert in_workers == inline
+    assert all(page["kind"] == "article" and page["title"] for page in in_workers)
+
+
+def test_a_dead_worker_costs_no_page(caplog: pytest.LogCaptureFixture) -> None:
+    response = article_responses("zj_jyt")[0]
+    extractor = ArticleExtractor(workers=1)
+
+    async def kill_then_extract() -> dict[str, object]:
+        await extractor.article(response)  # the worker is up
+        pool = extractor._pool
+        assert pool is not None
+        for pid in list(pool._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        return asdict(await extractor.article(response))
+
+    try:
+        page = asyncio.run(kill_then_extract())
+    finally:
+        extractor.close()
+    assert page == asdict(extract_article(response))
+    assert not extractor.in_workers  # the rest of the run extracts on the crawl's thread
+    assert "Extraction worker process failed" in caplog.text
+
+
+def test_no_workers_means_extraction_on_the_crawl_thread() -> None:
+    extractor = ArticleExtractor(workers=0)
+    assert not extractor.in_workers
+    response = article_responses("cn_gov")[0]
+    page = asyncio.run(extractor.article(response))
+    assert asdict(page) == asdict(extract_article(response))
+
+
+def test_a_negative_worker_count_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="EXTRACTION_WORKERS"):
+        ArticleExtractor(workers=-1)
+    with pytest.raises(ConfigError, match="EXTRACTION_WORKERS"):
+        validate({"EXTRACTION_WORKERS": "-2"})  # type: ignore[arg-type]
