@@ -48,14 +48,17 @@ def blocked_reason(response: Response) -> str | None:
         return f"JavaScript challenge (HTTP {status})"
     if status == 412:
         return "HTTP 412 Precondition Failed (anti-bot challenge)"
+    short = len(head) < SHORT_PAGE * 2
+    if status not in CHALLENGE_STATUSES and not (status < 300 and short):
+        return None  # a full page with a normal status: nothing below could match
     text = visible_text(head)
     if status in CHALLENGE_STATUSES and WAF_PAGE.search(text):
         return f"WAF block page (HTTP {status})"
     if status < 300:
-        if JS_CHALLENGE.search(head) and len(head) < SHORT_PAGE and b"<p" not in head:
+        if len(head) < SHORT_PAGE and b"<p" not in head and JS_CHALLENGE.search(head):
             return f"JavaScript challenge (HTTP {status})"
-        if len(head) < SHORT_PAGE * 2 and CAPTCHA_PAGE.search(text):
+        if short and CAPTCHA_PAGE.search(text):
             return f"CAPTCHA page (HTTP {status})"
-        if len(head) < SHORT_PAGE * 2 and WAF_PAGE.search(text):
+        if short and WAF_PAGE.search(text):
             return f"WAF block page (HTTP {status})"
     return None
