@@ -40,7 +40,8 @@ def render_table(r: dict[str, Any]) -> str:
     _row(
         rows,
         f"full crawler @{n:,}",
-        f"{tp['full_pages_per_s']:.1f} pages/s, {full_cpu:.2f} ms CPU/page",
+        f"{tp['full_pages_per_s']:.1f} pages/s, {full_cpu:.2f} ms CPU/page "
+        f"({first['full'].get('processes', 1)} processes)",
     )
     _row(
         rows,
@@ -194,6 +195,7 @@ def _header(r: dict[str, Any]) -> list[str]:
     mean_kb = s["article_bytes"] / s["articles"] / 1024
     lists = sum(s["list_pages"].values()) if isinstance(s["list_pages"], dict) else 0
     load = ", ".join(f"{x:.2f}" for x in m["load_avg_at_start"])
+    bare_share = tp["runs"][0]["bare"]["crawler_cpu_share"]
     crawler_share = tp["runs"][0]["full"]["crawler_cpu_share"]
     return [
         f"policy-crawler benchmark, {r['started_at']}, {r.get('elapsed_s', 0):.0f} s",
@@ -206,7 +208,8 @@ def _header(r: dict[str, Any]) -> list[str]:
         f"{s['generate_s']:.0f} s (seed {s['seed']})",
         f"server: {srv['kind']}: {srv['description']}; CPU during crawls "
         f"{srv['cpu_share_mean']:.1%} of one core on average (max {srv['cpu_share_max']:.1%}); "
-        f"the crawler used {crawler_share:.0%} of a core",
+        f"bare Scrapy used {bare_share:.0%} of a core, the full crawler (with its extraction "
+        f"workers) {crawler_share:.0%}",
         f"settings both sides: CONCURRENT_REQUESTS = PER_DOMAIN = {r['args']['concurrency']}, "
         "AUTOTHROTTLE off, DOWNLOAD_DELAY 0, ROBOTSTXT_OBEY off",
     ]

@@ -114,7 +114,10 @@ class Bench:
         cmd = [sys.executable, "-m", "bench.crawl_child", str(config_path)]
         proc = subprocess.Popen(cmd, cwd=run_dir, env=env, stderr=subprocess.PIPE, text=True)
         try:
-            with CpuSampler(self.server.pids()) as server_cpu, CpuSampler([proc.pid]) as crawl_cpu:
+            with (
+                CpuSampler(self.server.pids()) as server_cpu,
+                CpuSampler([proc.pid], tree=True) as crawl_cpu,
+            ):
                 _, stderr = proc.communicate(timeout=self.args.crawl_timeout)
         except BaseException:
             proc.kill()
@@ -168,7 +171,10 @@ class Bench:
             "crawler_cpu_ms_per_page": child_cpu * 1000 / pages if pages else 0.0,
             "crawler_cpu_share": child_cpu / child_wall if child_wall else 0.0,
             "server_cpu_share": srv_cpu / srv_wall if srv_wall else 0.0,
-            "peak_rss_mb": result["peak_rss_bytes"] / 2**20,
+            # the crawl process with its extraction workers (sampled), or the process alone
+            "peak_rss_mb": max(crawl_cpu.peak_rss, result["peak_rss_bytes"]) / 2**20,
+            "main_process_peak_rss_mb": result["peak_rss_bytes"] / 2**20,
+            "processes": crawl_cpu.max_processes,
             "rss_curve_mb": [(n, b / 2**20) for n, b in probe.get("rss_curve", [])],
             "process_s": result["process_s"],
             "errors": int(stats.get("log_count/ERROR", 0)),

@@ -30,6 +30,7 @@ from typing import Self
 from bench.sitegen import SECTIONS, content_type
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def free_port() -> int:
@@ -71,13 +72,31 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLOCK_TICKS
 
 
+def rss_bytes(pids: list[int]) -> int:
+    """Resident memory of ``pids`` together (vanished processes count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total * PAGE_SIZE
+
+
 @dataclass
 class CpuSampler:
-    """Samples the CPU seconds of some processes every ``interval`` s, with wall-clock times."""
+    """Samples the CPU seconds of some processes every ``interval`` s, with wall-clock times.
+
+    With ``tree``, each sample covers the processes and all their descendants as they are at that
+    moment (the crawl's extraction workers are started during the crawl), and the peak of their
+    summed resident memory is kept in ``peak_rss``."""
 
     pids: list[int]
     interval: float = 0.25
+    tree: bool = False
     samples: list[tuple[float, float]] = field(default_factory=list)
+    peak_rss: int = 0
+    max_processes: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -91,11 +110,19 @@ class CpuSampler:
         if self._thread is not None:
             self._thread.join()
 
+    def _sample(self) -> None:
+        pids = self.pids
+        if self.tree:
+            pids = [p for root in self.pids for p in process_tree(root)]
+            self.peak_rss = max(self.peak_rss, rss_bytes(pids))
+            self.max_processes = max(self.max_processes, len(pids))
+        self.samples.append((time.time(), cpu_seconds(pids)))
+
     def _run(self) -> None:
         while True:
-            self.samples.append((time.time(), cpu_seconds(self.pids)))
+            self._sample()
             if self._stop.wait(self.interval):
-                self.samples.append((time.time(), cpu_seconds(self.pids)))
+                self._sample()
                 return
 
     def between(self, start: float, end: float) -> tuple[float, float]:
