@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -113,6 +114,13 @@ class Signature:
         return keys
 
 
+@cache
+def _empty_minhash() -> MinHash:
+    """The empty MinHash whose permutations every signature uses (drawing them costs more than
+    hashing a page's shingles)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity)
+
+
 def signature(body_text: str | None) -> Signature | None:
     """The MinHash signature of a body, or None when it is too short to compare.
 
@@ -121,6 +129,6 @@ def signature(body_text: str | None) -> Signature | None:
     text = normalised_text(to_simplified(body_text or ""))
     if len(text) < MIN_BODY_CHARS:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity)
+    minhash = _empty_minhash().copy()  # shares the permutations: no per-call random draws
     minhash.update_batch(shingle_hashes(text).tolist())
     return Signature(np.asarray(minhash.hashvalues, dtype=np.uint32))
