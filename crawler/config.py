@@ -48,6 +48,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "DATABASE_URL": _database_url,
     "STORAGE_BATCH_SIZE": _number(int, 1),
     "STORAGE_MAX_PENDING_BATCHES": _number(int, 1),
+    "STORAGE_THREAD_SWITCH_INTERVAL": _number(float, 0.0001),
     "EXTRACTION_WORKERS": _number(int, 0),
     "REVISIT_DAYS": _number(float, 0),
     "INCREMENTAL_KNOWN_IN_A_ROW": _number(int, 1),

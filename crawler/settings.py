@@ -92,6 +92,8 @@ EXTRACTION_WORKERS = os.environ.get("EXTRACTION_WORKERS") or None
 """Processes that extract article pages beside the crawl (None: one per CPU beyond the first)."""
 STORAGE_THREAD = True
 """Write the batches in a background thread, overlapping the database's work with the crawl."""
+STORAGE_THREAD_SWITCH_INTERVAL = 0.001
+"""Seconds between GIL hand-overs while the writer thread runs (Python's default is 0.005)."""
 STORAGE_MAX_PENDING_BATCHES = 2
 """Batches the writer thread may hold (the one being written included) before new items wait."""
 STORAGE_AUTO_MIGRATE = True

@@ -4,6 +4,7 @@ back-pressure, counted into the stats, and nothing lost when the writer meets an
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -72,10 +73,13 @@ def test_batches_are_written_in_the_writer_thread_in_order(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[str] = []
+    intervals: list[float] = []
     original = ArticleStore.write
+    before = sys.getswitchinterval()
 
     def write(self: ArticleStore, items: Any, source: SourceInfo) -> WriteResult:
         threads.append(threading.current_thread().name)
+        intervals.append(sys.getswitchinterval())
         return original(self, items, source)
 
     monkeypatch.setattr(ArticleStore, "write", write)
@@ -85,6 +89,9 @@ def test_batches_are_written_in_the_writer_thread_in_order(
 
     assert len(threads) == 3  # 3 + 3 + the 2 left at close
     assert all(name.startswith("storage") for name in threads)
+    # quicker GIL hand-overs while the writer runs, Python's own setting again afterwards
+    assert intervals == [0.001] * 3
+    assert sys.getswitchinterval() == before
     assert stored_urls(database_url) == [item.url for item in items]
     assert crawler.stats is not None
     assert crawler.stats.get_value("storage/new") == 8
