@@ -44,10 +44,12 @@ def make_pipeline(
 
 
 async def feed(pipeline: StoragePipeline, items: list[Any]) -> list[bool]:
-    """Open, process ``items`` and close as Scrapy does; which process_item calls had to wait."""
+    """Open, process ``items`` and close as Scrapy does; which process_item calls had to wait.
+    The writer never holds more than its maximum of batches."""
     pipeline.open_spider()
     waited = []
     for item in items:
+        assert len(pipeline._pending) <= pipeline.max_pending
         result = pipeline.process_item(item)
         waited.append(asyncio.iscoroutine(result))
         if asyncio.iscoroutine(result):
@@ -117,6 +119,7 @@ def test_a_slow_database_makes_new_items_wait(
         return await feed(pipeline, [article(n) for n in range(5)])
 
     waited = asyncio.run(run())
+    assert pipeline.buffer == [] and not pipeline._pending
     # two batches may be with the writer (one written, one waiting): the third item has to wait
     assert waited[:2] == [False, False]
     assert waited[2] is True

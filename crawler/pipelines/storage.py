@@ -3,10 +3,11 @@
 Items are buffered and written ``STORAGE_BATCH_SIZE`` at a time in one transaction. The writes
 run in one background thread (``STORAGE_THREAD``, on by default): the database drivers release
 the GIL while SQLite builds its indexes or PostgreSQL answers, so that work overlaps with the
-crawl instead of stalling it. One thread keeps the batches in order; once it holds
-``STORAGE_MAX_PENDING_BATCHES`` (the one being written included), new items wait, so memory
-stays bounded however slow the database is. Statistics are counted on the crawl's own thread as each
-batch completes, and the spider is closed only after the last batch is written.
+crawl instead of stalling it. One thread keeps the batches in order; while it holds
+``STORAGE_MAX_PENDING_BATCHES`` (the one being written included), new items wait, and the crawl
+slows to the database's pace: memory stays bounded however slow the database is. Statistics
+are counted on the crawl's own thread as each batch completes, and the spider is closed only
+after the last batch is written.
 
 When the database refuses a batch, the batch is retried item by item so that one bad row costs
 only itself; when the database is unreachable, the items go to the local spool (``SPOOL_DIR``)
@@ -120,16 +121,21 @@ class StoragePipeline:
             sys.setswitchinterval(min(self._switch_interval, self.switch_interval))
 
     def process_item(self, item: object) -> object:
+        self._collect()
+        if len(self._pending) >= self.max_pending:
+            # The writer is behind: this item waits (and with it its response, so Scrapy's
+            # scraper stops taking new responses once enough wait), memory stays bounded.
+            return self._add_when_writer_ready(item)
+        self._add(item)
+        return item
+
+    def _add(self, item: object) -> None:
         if isinstance(item, PolicyArticle):
             self.buffer.append(item)
         elif isinstance(item, PageSeen):
             self.seen.append(item.url)
-        self._collect()
         if len(self.buffer) + len(self.seen) >= self.batch_size:
             self.flush()
-            if len(self._pending) > self.max_pending:
-                return self._wait_for_writer(item)
-        return item
 
     def close_spider(self) -> Coroutine[Any, Any, None] | None:
         """Write what is buffered; with the writer thread, a coroutine that waits for it."""
@@ -227,11 +233,12 @@ class StoragePipeline:
         while self._pending and self._pending[0].done():
             self._apply(self._pending.popleft().result())
 
-    async def _wait_for_writer(self, item: object) -> object:
-        """Back-pressure: the item goes on once the writer is within its queue again."""
-        while len(self._pending) > self.max_pending:
+    async def _add_when_writer_ready(self, item: object) -> object:
+        """Back-pressure: the item is taken once the writer holds fewer than its maximum."""
+        while len(self._pending) >= self.max_pending:
             await asyncio.wrap_future(self._pending[0])
             self._collect()
+        self._add(item)
         return item
 
     async def _drain_and_close(self) -> None:
