@@ -468,12 +468,12 @@ class ConcurrentArticleStore(ArticleStore):
     make two rows. Cluster assignment, though, looks up *committed* copies (same content hash,
     same 发文字号, LSH bands) and then links: two transactions storing two copies of one policy
     at the same time would each see no copy and each start a cluster of its own, losing the
-    repost link. Here that step holds a transaction-level advisory lock (taken after the row
-    upserts, released at commit): the second writer waits and, in READ COMMITTED, sees the first
-    one's rows, clusters and band keys. The lock holder only touches rows it has itself written,
-    so it never waits for another writer: no deadlock. The upserts of a batch go out in
-    ``url_key`` order, so two writers of overlapping pages lock those rows in the same order (no
-    deadlock there either); which copy of a batch is the cluster's first is unchanged.
+    repost link. Here that step, which also inserts the new rows with their clusters, holds a
+    transaction-level advisory lock (taken before any new article row is written, released at
+    commit): the second writer waits and, in READ COMMITTED, sees the first one's rows, clusters
+    and band keys. A writer waiting for the lock holds no article row locks yet, so the holder
+    never waits for it: no deadlock. The upserts of changed pages go out in ``url_key`` order, so
+    two writers of overlapping pages lock those rows in the same order (no deadlock there either).
     """
 
     lock_wait = 0.0

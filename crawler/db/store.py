@@ -10,6 +10,13 @@ statement per batch (never per item), so the cost per item stays flat as the dat
   layer 2), **the same document** (文号 + 发文机关, layer 3) or a **near-duplicate body** (LSH band
   keys, then the MinHash estimate of the Jaccard similarity, layer 4); otherwise it starts a cluster
   of its own. A repost is never dropped: it is a row of its own, linked by ``cluster_id``.
+
+A new page's cluster is decided *before* its row is written, and the row is inserted with its
+``cluster_id`` and ``dedup_layer``: no row is written twice (on PostgreSQL a second write of a
+fresh row would add a second heap tuple and index entries in every index, the GIN trigram search
+indexes included). A page that starts a cluster needs its own id as ``cluster_id``, so the ids of
+new rows are reserved first: from the ``articles.id`` sequence on PostgreSQL, as ``max(id) + k``
+under SQLite's write lock (taken with ``BEGIN IMMEDIATE``) on SQLite.
 """
 
 from __future__ import annotations
@@ -22,14 +29,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Engine,
     Table,
+    any_,
     bindparam,
     delete,
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -83,6 +93,10 @@ UPDATED_COLUMNS = (
     "updated_at",
     "last_seen_at",
 )
+PENDING_LIST_WORK_MEM = "64MB"
+"""``work_mem`` of a write transaction on PostgreSQL. The insert that fills a GIN pending list of
+the trigram search indexes (64 MB, migration 0003) merges it into the index within ``work_mem``:
+in one pass with this, in many (each touching much of the index) with the default 4 MB."""
 LAYER_CONTENT = "content"
 LAYER_DOCUMENT = "document"
 LAYER_NEAR = "near"
@@ -116,19 +130,29 @@ class SourceInfo:
 
 @dataclass(slots=True)
 class _New:
-    """A page not stored before, on its way to a cluster."""
+    """A page not stored before, on its way to a cluster and then into ``articles``."""
 
     key: str
     item: PolicyArticle
+    row: dict[str, Any]
+    """Its ``articles`` row, without id and cluster (see :func:`article_row`)."""
     document: str | None
     signature: Signature | None
     bands: list[int]
+    """The distinct LSH band keys of its signature (computed once)."""
     cluster_of: int | None = None
     """The stored article whose cluster it joins (a database id)."""
     batch_of: int | None = None
     """...or the earlier new page of the same batch whose cluster it joins (an index)."""
     layer: str | None = None
     id: int | None = None
+    """Its reserved id (the row is inserted with it)."""
+    cluster: int | None = None
+    """Its ``cluster_id``: a stored cluster, or the id of a new page of the batch (maybe itself)."""
+    root: int | None = None
+    """The index of the new page whose id is ``cluster`` (None when it is a stored cluster)."""
+    inserted: bool = False
+    """False when another writer stored the same page (url_key) first: it is then a known page."""
 
 
 def split_publish(value: str | None) -> tuple[dt.date | None, dt.datetime | None]:
@@ -207,6 +231,53 @@ def _insert(conn: Connection, table: Table) -> Any:
     raise NotImplementedError(f"unsupported database dialect {conn.dialect.name}")
 
 
+def _bands(sig: Signature | None) -> list[int]:
+    """The distinct band keys of a signature (none without one)."""
+    return list(dict.fromkeys(sig.band_keys())) if sig is not None else []
+
+
+def _lock_sqlite(conn: Connection) -> None:
+    """On SQLite, take the database's write lock now (``BEGIN IMMEDIATE``) unless this
+    transaction holds it already: until the commit no other writer can take the ids reserved as
+    ``max(id) + k``, and look-ups see every committed row (as under ConcurrentArticleStore's
+    lock on PostgreSQL). The sqlite3 module opens a transaction only at the first write, so a
+    transaction that is open has written, and holds the lock."""
+    if conn.dialect.name != "sqlite":
+        return
+    driver = conn.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _reserve_ids(conn: Connection, count: int) -> list[int]:
+    """``count`` ids for new ``articles`` rows, in increasing order, that no other writer takes."""
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        ids = conn.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('articles', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        ).scalars()
+        return sorted(int(id_) for id_ in ids)
+    # SQLite (under the write lock, see _lock_sqlite): rowids after the largest one, as SQLite
+    # itself would give them
+    top = conn.execute(select(func.coalesce(func.max(ARTICLES.c.id), 0))).scalar_one()
+    return list(range(int(top) + 1, int(top) + 1 + count))
+
+
+def _clusters_of(conn: Connection, keys: list[str]) -> dict[str, int]:
+    """url_key → cluster of the stored rows of these pages (its own id when it has none)."""
+    rows = conn.execute(
+        select(ARTICLES.c.url_key, ARTICLES.c.id, ARTICLES.c.cluster_id).where(
+            ARTICLES.c.url_key.in_(keys)
+        )
+    )
+    return {key: cluster if cluster is not None else id_ for key, id_, cluster in rows}
+
+
 class ArticleStore:
     """Writes batches of articles, one transaction each."""
 
@@ -225,6 +296,8 @@ class ArticleStore:
         self, conn: Connection, items: Sequence[PolicyArticle], source: SourceInfo
     ) -> WriteResult:
         now = utcnow()
+        if conn.dialect.name == "postgresql":  # for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{PENDING_LIST_WORK_MEM}'")
         source_id = self._source_id(conn, source)
         latest = {url_key(item.url): item for item in items}  # the last copy in a batch wins
         known = self._known(conn, list(latest))
@@ -232,12 +305,18 @@ class ArticleStore:
         for key, row in known.items():
             if row.url != latest[key].url:
                 result.layers["url_variant"] += 1
-        # New pages first, with ON CONFLICT DO NOTHING: a page that another writer inserted since
-        # our look-up (and has perhaps not committed yet: the insert waits for it) is not ours to
-        # call new; it is then handled below like any known page.
-        new = [k for k in latest if k not in known]
-        inserted = self._insert_new(conn, [article_row(latest[k], source_id, now) for k in new])
-        raced = [k for k in new if k not in inserted]
+        # New pages: their signatures and rows first (CPU work, before any lock), then their
+        # clusters are decided and they are inserted with them, in :meth:`_cluster` (which
+        # ConcurrentArticleStore runs under its lock). No article row is written before that
+        # step, so a writer waiting for that lock holds no article row lock the holder could wait
+        # for (at most the ``sources`` upsert's, which does not block the holder's foreign-key
+        # checks): the holder's inserts and updates never deadlock with it.
+        fresh = [self._new(k, latest[k], source_id, now) for k in latest if k not in known]
+        self._cluster(conn, fresh, result)
+        inserted = {e.key: e.id for e in fresh if e.inserted and e.id is not None}
+        # A page that another writer inserted since our look-up (ON CONFLICT DO NOTHING waited
+        # for it to commit) is not ours to call new: it is handled below like any known page.
+        raced = [e.key for e in fresh if not e.inserted]
         if raced:
             known.update(self._known(conn, raced))
         unchanged = [
@@ -257,18 +336,16 @@ class ArticleStore:
         result.updated += len(updated)
         result.unchanged += len(changed) - len(updated)  # a concurrent writer stored it already
         self._replace_attachments(conn, {**inserted, **updated}, latest)
-        fresh = [self._new(k, latest[k]) for k in new if k in inserted]
-        for entry in fresh:
-            entry.id = inserted[entry.key]
-        self._cluster(conn, fresh, result)
-        result.new += len(fresh)
-        result.new_items = [(e.item.title, e.item.publish_date, e.item.url) for e in fresh]
+        stored = [e for e in fresh if e.inserted]
+        result.new += len(stored)
+        result.new_items = [(e.item.title, e.item.publish_date, e.item.url) for e in stored]
+        revised = [(id_, signature(latest[k].body_text)) for k, id_ in updated.items()]
         self._index_signatures(
             conn,
-            [(id_, signature(latest[k].body_text)) for k, id_ in updated.items()],
+            [(id_, sig, _bands(sig)) for id_, sig in revised],
             replace=True,
         )
-        self._index_signatures(conn, [(e.id, e.signature) for e in fresh if e.id is not None])
+        self._index_signatures(conn, [(e.id, e.signature, e.bands) for e in stored])
         return result
 
     @staticmethod
@@ -355,21 +432,24 @@ class ArticleStore:
 
     # --- clusters ----------------------------------------------------------------------------
     @staticmethod
-    def _new(key: str, item: PolicyArticle) -> _New:
+    def _new(key: str, item: PolicyArticle, source_id: int, now: dt.datetime) -> _New:
         sig = signature(item.body_text)
         return _New(
             key=key,
             item=item,
+            row=article_row(item, source_id, now),
             document=document_key(item.doc_number, item.issuer),
             signature=sig,
-            bands=sig.band_keys() if sig is not None else [],
+            bands=_bands(sig),
         )
 
     def _cluster(self, conn: Connection, fresh: list[_New], result: WriteResult) -> None:
-        """Give each new page a cluster: an existing copy's, an earlier new page's, or its own."""
+        """Give each new page a cluster (an existing copy's, an earlier new page's, or its own),
+        then insert the new pages with it; count the layers of those inserted."""
         if not fresh:
             return
-        # This batch's rows have no cluster and no band keys yet: look-ups find only older rows.
+        _lock_sqlite(conn)  # the reserved ids stay free, and look-ups see every committed row
+        # This batch's rows are not stored yet: look-ups find only older rows.
         by_hash = self._lookup(conn, ARTICLES.c.content_hash, {e.item.content_hash for e in fresh})
         by_document = self._lookup(conn, ARTICLES.c.document_key, {e.document for e in fresh})
         near = self._near_candidates(conn, fresh)
@@ -393,8 +473,11 @@ class ArticleStore:
                 seen_document.setdefault(document, n)
             for band in entry.bands:
                 seen_bands.setdefault(band, []).append(n)
-            result.layers[entry.layer or "original"] += 1
         self._assign_clusters(conn, fresh)
+        self._insert_clustered(conn, fresh)
+        for entry in fresh:
+            if entry.inserted:
+                result.layers[entry.layer or "original"] += 1
 
     @staticmethod
     def _lookup(conn: Connection, column: Any, values: set[Any]) -> dict[Any, int]:
@@ -415,23 +498,24 @@ class ArticleStore:
     def _near_candidates(
         self, conn: Connection, fresh: list[_New]
     ) -> dict[int, tuple[int, Signature]]:
-        """Stored articles sharing a band key with any new page: id → (cluster, signature)."""
-        bands = {band for e in fresh for band in e.bands}
+        """Stored articles sharing a band key with any new page: id → (cluster, signature).
+
+        One statement: on PostgreSQL the band keys go as one array parameter (``= ANY``), not as
+        thousands of ``IN`` parameters to parse and plan (32 per new page)."""
+        bands = list({band for e in fresh for band in e.bands})
         if not bands:
             return {}
-        candidates = (
-            conn.execute(
-                select(BANDS.c.article_id).where(BANDS.c.band_key.in_(list(bands))).distinct()
-            )
-            .scalars()
-            .all()
-        )
-        if not candidates:
-            return {}
+        keys: Any
+        if conn.dialect.name == "postgresql":
+            param = bindparam("band_keys", bands, type_=postgresql.ARRAY(BigInteger))
+            keys = BANDS.c.band_key == any_(param)
+        else:
+            keys = BANDS.c.band_key.in_(bands)
+        candidates = select(BANDS.c.article_id).where(keys).scalar_subquery()
         rows = conn.execute(
             select(ARTICLES.c.id, ARTICLES.c.cluster_id, SIGNATURES.c.signature)
             .join(SIGNATURES, SIGNATURES.c.article_id == ARTICLES.c.id)
-            .where(ARTICLES.c.id.in_(list(candidates)))
+            .where(ARTICLES.c.id.in_(candidates))
         )
         return {
             id_: (cluster if cluster is not None else id_, Signature.from_bytes(sig))
@@ -462,50 +546,74 @@ class ArticleStore:
 
     @staticmethod
     def _assign_clusters(conn: Connection, fresh: list[_New]) -> None:
-        clusters: list[int] = []
-        for entry in fresh:
-            assert entry.id is not None
+        """Reserve an id for every new page and resolve its cluster: a stored cluster, or the id
+        of the new page of the batch that starts it (its ``root``: maybe itself)."""
+        for entry, id_ in zip(fresh, _reserve_ids(conn, len(fresh)), strict=True):
+            entry.id = id_
+        for n, entry in enumerate(fresh):
             if entry.cluster_of is not None:
-                clusters.append(entry.cluster_of)
+                entry.cluster, entry.root = entry.cluster_of, None
             elif entry.batch_of is not None:
-                clusters.append(clusters[entry.batch_of])
+                mate = fresh[entry.batch_of]
+                entry.cluster, entry.root = mate.cluster, mate.root
             else:
-                clusters.append(entry.id)
-        conn.execute(
-            update(ARTICLES)
-            .where(ARTICLES.c.id == bindparam("article_id"))
-            .values(cluster_id=bindparam("cluster"), dedup_layer=bindparam("layer")),
-            [
-                {"article_id": e.id, "cluster": c, "layer": e.layer}
-                for e, c in zip(fresh, clusters, strict=True)
-            ],
-        )
+                entry.cluster, entry.root = entry.id, n
+
+    def _insert_clustered(self, conn: Connection, fresh: list[_New]) -> None:
+        """Insert the new pages with their ids and clusters, skipping pages another writer stored
+        meanwhile (ON CONFLICT DO NOTHING).
+
+        The pages that start a cluster (and those joining a stored one) go first; the batch-mates
+        that join them go second, so that a batch-mate whose cluster's first page lost such a race
+        joins the cluster of the row that won it (the same page) instead of a missing id."""
+        first = [e for n, e in enumerate(fresh) if e.root is None or e.root == n]
+        then = [e for n, e in enumerate(fresh) if e.root is not None and e.root != n]
+        self._insert_entries(conn, first)
+        if not then:
+            return
+        lost = {e.root for e in then if e.root is not None and not fresh[e.root].inserted}
+        if lost:
+            winners = _clusters_of(conn, [fresh[n].key for n in lost if n is not None])
+            for entry in then:
+                if entry.root in lost:
+                    root = fresh[entry.root]
+                    entry.cluster, entry.root = winners.get(root.key), None
+                    if entry.cluster is None:  # the winner is gone again: a cluster of its own
+                        entry.cluster, entry.layer = entry.id, None
+        self._insert_entries(conn, then)
+
+    def _insert_entries(self, conn: Connection, entries: list[_New]) -> None:
+        if not entries:
+            return
+        rows = [
+            {**e.row, "id": e.id, "cluster_id": e.cluster, "dedup_layer": e.layer} for e in entries
+        ]
+        inserted = self._insert_new(conn, rows)
+        for entry in entries:
+            entry.inserted = entry.key in inserted
 
     @staticmethod
     def _index_signatures(
         conn: Connection,
-        entries: Iterable[tuple[int | None, Signature | None]],
+        entries: Iterable[tuple[int | None, Signature | None, list[int]]],
         replace: bool = False,
     ) -> None:
-        entries = [(id_, sig) for id_, sig in entries if id_ is not None]
+        """Store the signatures and band keys of articles (``replace``: of stored articles)."""
+        entries = [(id_, sig, bands) for id_, sig, bands in entries if id_ is not None]
         if replace and entries:
-            ids = [id_ for id_, _ in entries]
+            ids = [id_ for id_, _, _ in entries]
             conn.execute(delete(BANDS).where(BANDS.c.article_id.in_(ids)))
             conn.execute(delete(SIGNATURES).where(SIGNATURES.c.article_id.in_(ids)))
-        with_sig = [(id_, sig) for id_, sig in entries if sig is not None]
+        with_sig = [(id_, sig, bands) for id_, sig, bands in entries if sig is not None]
         if not with_sig:
             return
         conn.execute(
             insert(SIGNATURES),
-            [{"article_id": id_, "signature": sig.to_bytes()} for id_, sig in with_sig],
+            [{"article_id": id_, "signature": sig.to_bytes()} for id_, sig, _ in with_sig],
         )
         conn.execute(
             insert(BANDS),
-            [
-                {"band_key": band, "article_id": id_}
-                for id_, sig in with_sig
-                for band in dict.fromkeys(sig.band_keys())
-            ],
+            [{"band_key": band, "article_id": id_} for id_, _, bands in with_sig for band in bands],
         )
 
     # --- sources -----------------------------------------------------------------------------
