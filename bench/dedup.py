@@ -2,7 +2,7 @@
 grows, and precision/recall of near-duplicate detection on a labelled set of reposts.
 
     .venv/bin/python bench/dedup.py [--sizes 10000,100000,1000000] [--backend sqlite,postgresql]
-                                    [--quick] [--skip-scale] [--skip-quality]
+                                    [--quick] [--skip-scale] [--skip-quality] [--keep]
 
 **Scale.** Each database is migrated with ``crawler.db.upgrade`` and grown to every size in turn
 by a bulk pre-fill of synthetic policy articles (``bench/dedup_text.py``) with exactly the
@@ -16,8 +16,19 @@ on SQLite FTS5 and PostgreSQL trigram indexes, and no de-duplication query reads
 each size, ``--items`` new articles (90 % new documents, 10 % reposts of stored ones with other
 chrome, lead, order or small edits; 30 % with 发文字号) are written through
 ``ArticleStore(engine).write`` in batches of 200 after one warm-up batch; reported: ms/item
-(median over batches, and mean), with a breakdown: signature (MinHash), band keys, simplified
-text, each SQL statement, and the rest.
+(median over batches, mean, and the mean with the pending GIN work: on PostgreSQL the batches
+start with empty GIN pending lists and whatever they leave there is merged, timed and counted at
+the end), with a breakdown: signature (MinHash), band keys, simplified text, each SQL statement,
+the commit, and the rest.
+
+``--keep`` keeps the pre-filled databases between runs (PostgreSQL template databases
+``bench_dedup_snap_*``, SQLite files ``bench_dedup_snap_*.db`` in ``--workdir``; the 1M pair
+takes ~10 GB, and as much again while a copy is measured): each size is then measured on a fresh
+copy of its kept database, which only ever grows by pre-fill rows, and a later ``--keep`` run
+reuses them as long as the generator and the keys ``crawler.dedup`` and ``content_hash`` compute
+are unchanged (their hash names the databases; copies are migrated to the current schema).
+Without it every size is measured on the growing database itself, which then also holds the items
+measured at the smaller sizes. ``--drop-kept`` removes them all.
 
 **Quality.** A labelled set (originals; reposts in six variants; pairs of distinct policies from
 one template sharing salutation, opening, 2-5 boilerplate paragraphs, attachment list and
@@ -34,12 +45,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import random
 import re
+import shutil
+import sqlite3
 import statistics
 import sys
 import time
@@ -52,6 +67,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -59,17 +75,18 @@ from bench import dedup_fill as fill
 from bench.dedup_text import (
     HEADLINE_VARIANTS,
     REPOST_VARIANTS,
+    Document,
     Generator,
     repost_text,
 )
 from crawler import dedup
-from crawler.db import make_engine, upgrade
+from crawler.db import alembic_config, current_revision, make_engine, upgrade
 from crawler.db import store as store_module
 from crawler.db.models import Article
 from crawler.db.store import ARTICLES, ArticleStore, SourceInfo
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.pipelines.normalize import content_hash, normalize_article
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -97,11 +114,17 @@ class Database:
     cleanup: Callable[[], None]
 
 
-def create_database(backend: str, name: str, workdir: Path) -> Database:
+def create_database(
+    backend: str, name: str, workdir: Path, template: str | None = None
+) -> Database:
+    """A migrated database: empty, or a copy of ``template`` (a snapshot: a PostgreSQL database
+    name, an SQLite file path)."""
     if backend == "sqlite":
         path = workdir / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if template is not None:
+            shutil.copyfile(template, path)
         url = f"sqlite:///{path}"
         engine = make_engine(url)
 
@@ -114,7 +137,12 @@ def create_database(backend: str, name: str, workdir: Path) -> Database:
         admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if template is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            else:  # a file copy: the default (WAL_LOG) would write the whole database to the WAL
+                conn.execute(
+                    text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+                )
         url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
         engine = make_engine(url)
 
@@ -128,6 +156,148 @@ def create_database(backend: str, name: str, workdir: Path) -> Database:
         raise SystemExit(f"unknown backend {backend!r}")
     upgrade(engine)
     return Database(backend, engine, url, cleanup)
+
+
+# --- kept pre-filled databases (--keep) --------------------------------------------------------
+SNAPSHOT_PREFIX = "bench_dedup_snap"
+SNAPSHOT_INPUTS = ("bench/dedup_fill.py", "bench/dedup_text.py")
+"""The code that makes the pre-filled rows: a change makes new snapshots, and so does a change in
+what ``crawler.dedup`` and ``content_hash`` compute (their output on sample documents is part of
+the fingerprint; a refactoring that computes the same keys keeps the snapshots). The schema does
+not: a copy is migrated to the head revision when it is made (see :meth:`Snapshots.have`)."""
+
+
+def snapshot_fingerprint(sample: list[Document], generator: Generator) -> str:
+    digest = hashlib.sha256(f"{SEED} {CHUNK}".encode())
+    for name in SNAPSHOT_INPUTS:
+        digest.update(name.encode() + b"\0" + (ROOT / name).read_bytes())
+    for n, doc in enumerate(sample[::10]):
+        body = generator.corpus.render(doc)
+        sig = dedup.signature(body)
+        assert sig is not None
+        keys = [
+            content_hash(doc.title, body),
+            sig.to_bytes().hex(),
+            *map(str, sig.band_keys()),
+            dedup.url_key(f"https://prefill.example.gov.cn/zhengce/{n}.html"),
+            str(dedup.document_key(doc.doc_number, doc.issuer)),
+        ]
+        digest.update("\0".join(keys).encode())
+    return digest.hexdigest()[:10]
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """Pre-filled databases kept between runs, one per backend and size, never measured on:
+    PostgreSQL template databases and SQLite files in the work directory, plus the generator
+    state at that size (the reservoir of originals to repost, the next chunk number)."""
+
+    fingerprint: str
+    workdir: Path
+
+    def name(self, backend: str, size: int) -> str:
+        return f"{SNAPSHOT_PREFIX}_{backend}_{size}_{self.fingerprint}"
+
+    def template(self, backend: str, size: int) -> str:
+        name = self.name(backend, size)
+        return str(self.workdir / f"{name}.db") if backend == "sqlite" else name
+
+    def meta(self, size: int) -> Path:
+        return self.workdir / f"{SNAPSHOT_PREFIX}_{size}_{self.fingerprint}.pickle"
+
+    def have(self, backends: list[str], size: int) -> bool:
+        """Whether every backend's database of ``size`` is kept, at a schema revision the
+        migrations know (a copy is then upgraded to the head)."""
+        if not self.meta(size).exists():
+            return False
+        if pickle.loads(self.meta(size).read_bytes()).get("revision") not in known_revisions():
+            return False
+        for backend in backends:
+            if backend == "sqlite" and not Path(self.template(backend, size)).exists():
+                return False
+            if backend == "postgresql" and not _pg_database_exists(self.name(backend, size)):
+                return False
+        return True
+
+    def save(self, db: Database, size: int) -> None:
+        db.engine.dispose()
+        name = self.name(db.backend, size)
+        if db.backend == "sqlite":
+            path = make_url(db.url).database
+            assert path is not None
+            with contextlib.closing(sqlite3.connect(path)) as raw:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            partial = self.workdir / f"{name}.partial"
+            shutil.copyfile(path, partial)
+            partial.replace(self.template(db.backend, size))
+        else:
+            source = make_url(db.url).database
+            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(
+                    text(f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+                )
+            admin.dispose()
+
+    def save_meta(
+        self, size: int, reservoir: Reservoir, next_chunk: list[int], revision: str | None
+    ) -> None:
+        partial = self.meta(size).with_suffix(".partial")
+        meta = {
+            "revision": revision,
+            "items": reservoir.items,
+            "seen": reservoir.seen,
+            "rng": reservoir.rng.getstate(),
+            "next_chunk": next_chunk[0],
+        }
+        partial.write_bytes(pickle.dumps(meta))  # plain data: no class of __main__
+        partial.replace(self.meta(size))
+
+    def load_meta(self, size: int) -> tuple[Reservoir, int]:
+        meta = pickle.loads(self.meta(size).read_bytes())
+        rng = random.Random()
+        rng.setstate(meta["rng"])
+        return Reservoir(meta["items"], meta["seen"], rng), int(meta["next_chunk"])
+
+
+def _pg_database_exists(name: str) -> bool:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+    finally:
+        admin.dispose()
+    return found is not None
+
+
+def drop_snapshots(workdir: Path) -> list[str]:
+    """Remove every kept database (any fingerprint); return what was removed."""
+    removed = [str(p) for p in workdir.glob(f"{SNAPSHOT_PREFIX}_*")]
+    for path in removed:
+        Path(path).unlink()
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            names = conn.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                {"p": f"{SNAPSHOT_PREFIX}_%"},
+            ).scalars()
+            for name in list(names):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                removed.append(f"postgresql:{name}")
+    except Exception as exc:  # PostgreSQL down: the SQLite files are gone at least
+        log(f"could not drop PostgreSQL snapshots: {exc}")
+    finally:
+        admin.dispose()
+    return removed
 
 
 def article_count(engine: Engine) -> tuple[int, int]:
@@ -227,11 +397,12 @@ def grow(
 # --- instrumentation ---------------------------------------------------------------------------
 SQL_LABELS = (
     ("lookup url_key", r"^SELECT articles\.url_key"),
-    ("upsert articles", r"^INSERT INTO articles"),
+    ("insert articles", r"^INSERT INTO articles"),
     ("lookup content_hash", r"^SELECT articles\.content_hash"),
     ("lookup document_key", r"^SELECT articles\.document_key"),
-    ("lookup band keys", r"^SELECT DISTINCT lsh_bands"),
-    ("fetch candidates", r"JOIN article_signatures"),
+    ("near candidates (band keys, signatures)", r"JOIN article_signatures"),
+    ("reserve ids", r"nextval\(|^SELECT coalesce\(max\(articles\.id\)"),
+    ("SQLite write lock (BEGIN IMMEDIATE)", r"^BEGIN IMMEDIATE"),
     ("update clusters", r"^UPDATE articles SET cluster_id"),
     ("update last_seen", r"^UPDATE articles SET last_seen_at"),
     ("insert signatures", r"^INSERT INTO article_signatures"),
@@ -292,6 +463,8 @@ def instrument(engine: Engine, meter: Meter) -> Iterator[None]:
         (dedup.Signature, "band_keys", timed("band keys", dedup.Signature.band_keys)),
         (store_module, "to_simplified", timed("simplified text", store_module.to_simplified)),
         (ArticleStore, "_near_candidates", near),
+        # the commit is no cursor statement: SQLite writes its WAL (and checkpoints) there
+        (engine.dialect, "do_commit", timed("commit", engine.dialect.do_commit)),
     ]
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
     event.listen(engine, "before_cursor_execute", before)
@@ -344,10 +517,28 @@ def measured_items(
     return items
 
 
+def flush_pending(db: Database) -> float:
+    """Merge the pending lists of the GIN indexes of ``articles`` into the indexes (PostgreSQL:
+    ``gin_clean_pending_list``); return the seconds it took."""
+    if db.backend != "postgresql":
+        return 0.0
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+                " WHERE i.indrelid = 'articles'::regclass AND a.amname = 'gin'"
+            )
+        ).all()
+    return time.perf_counter() - started
+
+
 def measure(db: Database, items: list[PolicyArticle], size: int) -> dict[str, Any]:
     store = ArticleStore(db.engine)
     source = SourceInfo("bench_measure", name="bench")
     store.write(items[:BATCH], source)  # warm-up: connection, statement caches, source row
+    flush_pending(db)  # start with empty GIN pending lists (as the pre-fill's VACUUM left them)
     meter = Meter()
     per_batch: list[float] = []
     cpu_started = time.process_time()
@@ -361,6 +552,9 @@ def measure(db: Database, items: list[PolicyArticle], size: int) -> dict[str, An
             layers.update(result.layers)
     cpu = (time.process_time() - cpu_started) / (len(items) - BATCH) * 1000
     n = len(items) - BATCH
+    # Index work the batches left pending (GIN pending lists on PostgreSQL), done now and counted:
+    # the mean with it is the whole cost of storing n items, whatever the pending-list size.
+    pending = flush_pending(db) / n * 1000
     total = statistics.fmean(per_batch)
     breakdown = {k: v / n * 1000 for k, v in sorted(meter.seconds.items())}
     accounted = sum(v for k, v in breakdown.items())
@@ -371,6 +565,8 @@ def measure(db: Database, items: list[PolicyArticle], size: int) -> dict[str, An
         "items": n,
         "ms_per_item_median": statistics.median(per_batch),
         "ms_per_item_mean": total,
+        "pending_flush_ms_per_item": pending,
+        "ms_per_item_all": total + pending,
         "ms_per_item_batches": per_batch,
         "client_cpu_ms_per_item": cpu,
         "breakdown_ms_per_item": breakdown,
@@ -380,8 +576,15 @@ def measure(db: Database, items: list[PolicyArticle], size: int) -> dict[str, An
 
 
 def run_scale(
-    sizes: list[int], backends: list[str], items_per_size: int, workdir: Path
+    sizes: list[int],
+    backends: list[str],
+    items_per_size: int,
+    workdir: Path,
+    keep: bool = False,
 ) -> dict[str, Any]:
+    """Grow, measure, grow... With ``keep`` (``--keep``), every size is measured on a copy
+    of a kept pre-filled database (made now, or by an earlier run with the same fingerprint), so
+    that the databases grow by pre-fill rows only and a later run skips the pre-fill."""
     started = time.perf_counter()
     log("building the generator and unit signatures")
     fill.prepare(SEED)
@@ -389,18 +592,22 @@ def run_scale(
     sample = [generator.document() for _ in range(150)]
     sample += [generator.repost(d, k) for d, k in zip(sample, fill.REPOST_KINDS * 30, strict=False)]
     checked = fill.verify(fill._STATE["signer"], sample)
+    # before the truncation: the sample's texts use units added to the corpus since its base
+    snapshots = Snapshots(snapshot_fingerprint(sample, generator), workdir) if keep else None
     fill._STATE["signer"].truncate(fill._STATE["base"])
     log(f"fast signatures and band keys identical to crawler.dedup on {checked} documents")
-    databases = [create_database(b, f"bench_dedup_{b}_{os.getpid()}", workdir) for b in backends]
-    references = [
-        create_database(b, f"bench_dedup_ref_{b}_{os.getpid()}", workdir) for b in backends
-    ]
+    pid = os.getpid()
+    databases = [create_database(b, f"bench_dedup_{b}_{pid}", workdir) for b in backends]
+    references: list[Database] = []
     reservoir = Reservoir()
     rows: list[dict[str, Any]] = []
     prefill: dict[str, dict[str, float]] = {}
+    kept: dict[str, str] = {}
     next_chunk = [0]
     ctx = multiprocessing.get_context("fork")
     smallest = min(sizes)
+    restore_from: int | None = None
+    """A snapshot size the growing databases must be copied from before they grow again."""
 
     def run(db: Database, size: int, tag: int, reference: bool = False) -> None:
         items = measured_items(tag, items_per_size + BATCH, generator, reservoir)
@@ -410,23 +617,75 @@ def run_scale(
         rows.append(row)
         log(
             f"  {db.backend} {'reference ' if reference else ''}{rows_before:,} rows: "
-            f"{row['ms_per_item_median']:.3f} ms/item (mean {row['ms_per_item_mean']:.3f}), "
+            f"{row['ms_per_item_median']:.3f} ms/item (mean {row['ms_per_item_mean']:.3f}, "
+            f"with the pending GIN work {row['ms_per_item_all']:.3f}), "
             f"{row['candidates_per_item']:.2f} candidates/item"
         )
 
+    def measure_at(db: Database, size: int) -> None:
+        if snapshots is None:
+            run(db, size, size)
+            return
+        copy = create_database(
+            db.backend,
+            f"bench_dedup_measure_{db.backend}_{pid}",
+            workdir,
+            template=snapshots.template(db.backend, size),
+        )
+        try:
+            run(copy, size, size)
+        finally:
+            copy.cleanup()
+
     try:
         with ctx.Pool(2) as pool:
-            log(f"growing the reference databases to {smallest:,} rows (the same rows)")
-            grow(references, smallest, pool, [next_chunk[0]], Reservoir())
+            if snapshots is None:
+                log(f"growing the reference databases to {smallest:,} rows (the same rows)")
+                references = [
+                    create_database(b, f"bench_dedup_ref_{b}_{pid}", workdir) for b in backends
+                ]
+                grow(references, smallest, pool, [next_chunk[0]], Reservoir())
             for size in sorted(sizes):
-                log(f"growing to {size:,} rows")
-                spent = grow(databases, size, pool, next_chunk, reservoir)
-                prefill[str(size)] = dict(spent)
+                if snapshots is not None and snapshots.have(backends, size):
+                    log(f"{size:,} rows: kept databases {snapshots.fingerprint} (no pre-fill)")
+                    reservoir, next_chunk[0] = snapshots.load_meta(size)
+                    restore_from, kept[str(size)] = size, "reused"
+                else:
+                    if restore_from is not None:
+                        for n, db in enumerate(databases):
+                            db.cleanup()
+                            databases[n] = create_database(
+                                db.backend,
+                                f"bench_dedup_{db.backend}_{pid}",
+                                workdir,
+                                template=snapshots.template(db.backend, restore_from)
+                                if snapshots is not None
+                                else None,
+                            )
+                        restore_from = None
+                    log(f"growing to {size:,} rows")
+                    prefill[str(size)] = dict(grow(databases, size, pool, next_chunk, reservoir))
+                    if snapshots is not None:
+                        for db in databases:
+                            snapshots.save(db, size)
+                        revision = current_revision(databases[0].engine)
+                        snapshots.save_meta(size, reservoir, next_chunk, revision)
+                        kept[str(size)] = "made"
+                if snapshots is not None and not references:
+                    references = [
+                        create_database(
+                            b,
+                            f"bench_dedup_ref_{b}_{pid}",
+                            workdir,
+                            template=snapshots.template(b, smallest),
+                        )
+                        for b in backends
+                    ]
                 for db, ref in zip(databases, references, strict=True):
                     log(f"measuring {db.backend} at {size:,} rows")
                     if size != smallest:
                         run(ref, smallest, size + 1, reference=True)
-                    run(db, size, size)
+                    measure_at(db, size)
                     if size != smallest:
                         run(ref, smallest, size + 2, reference=True)
     finally:
@@ -435,6 +694,9 @@ def run_scale(
     return {
         "rows": rows,
         "prefill_seconds": prefill,
+        "kept_databases": {"fingerprint": snapshots.fingerprint, "sizes": kept}
+        if snapshots is not None
+        else None,
         "seconds": time.perf_counter() - started,
         "verified_signatures": checked,
     }
@@ -711,13 +973,17 @@ def report(results: dict[str, Any]) -> None:
     if scale:
         print("\n## Per-item cost of ArticleStore.write (new items, batches of 200)\n")
         _table(
-            ["backend", "rows", "ms/item median", "ms/item mean", "client CPU ms", "candidates"],
+            [
+                *("backend", "rows", "ms/item median", "ms/item mean"),
+                *("mean + pending GIN work", "client CPU ms", "candidates"),
+            ],
             [
                 [
                     r["backend"] + (" (reference)" if r["reference"] else ""),
                     f"{r['rows_before']:,}",
                     f"{r['ms_per_item_median']:.3f}",
                     f"{r['ms_per_item_mean']:.3f}",
+                    f"{r['ms_per_item_all']:.3f}",
                     f"{r['client_cpu_ms_per_item']:.3f}",
                     f"{r['candidates_per_item']:.2f}",
                 ]
@@ -736,23 +1002,32 @@ def report(results: dict[str, Any]) -> None:
         )
         print()
         for backend, ratio in results["ratios"].items():
-            ok = met(ratio["ratio"] <= TARGET_RATIO)
+            ok = met(max(ratio["ratio"], ratio["ratio_all"]) <= TARGET_RATIO)
             print(
                 f"- {backend}: ms/item at {ratio['large']:,} / at {ratio['small']:,} rows = "
-                f"{ratio['ratio']:.2f} (mean {ratio['ratio_mean']:.2f}; "
+                f"{ratio['ratio']:.2f} by the median batch, {ratio['ratio_all']:.2f} by the mean "
+                f"with the pending GIN work (mean alone {ratio['ratio_mean']:.2f}; "
                 f"target <= {TARGET_RATIO}): {ok}"
             )
             if ratio["ratio_vs_reference"] is not None:
-                ok = met(ratio["ratio_vs_reference"] <= TARGET_RATIO)
+                worst = max(ratio["ratio_vs_reference"], ratio["ratio_all_vs_reference"])
                 print(
                     f"  vs the {ratio['small']:,}-row reference database re-measured just before "
-                    f"and after ({ratio['reference_ms_per_item']:.3f} ms/item): "
-                    f"{ratio['ratio_vs_reference']:.2f}: {ok}"
+                    f"and after ({ratio['reference_ms_per_item']:.3f} ms/item median, "
+                    f"{ratio['reference_ms_per_item_all']:.3f} with the GIN work): "
+                    f"{ratio['ratio_vs_reference']:.2f} / {ratio['ratio_all_vs_reference']:.2f}: "
+                    f"{met(worst <= TARGET_RATIO)}"
                 )
         prefill = {
             k: {b: round(v) for b, v in d.items()} for k, d in scale["prefill_seconds"].items()
         }
         print(f"- scale run {scale['seconds'] / 60:.1f} min; pre-fill seconds by size: {prefill}")
+        if scale.get("kept_databases"):
+            kept = scale["kept_databases"]
+            print(
+                f"- measured on copies of kept pre-filled databases {kept['fingerprint']} "
+                f"(made or reused, by size: {kept['sizes']})"
+            )
     quality = results.get("quality")
     if quality:
         print("\n## Near-duplicate detection (labelled set written through the store)\n")
@@ -814,11 +1089,15 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             and r["phase"] in (large["size"] + 1, large["size"] + 2)
         ]
         ref_median = statistics.fmean(r["ms_per_item_median"] for r in refs) if refs else None
+        ref_all = statistics.fmean(r["ms_per_item_all"] for r in refs) if refs else None
         out[backend] = {
             "small": small["size"],
             "large": large["size"],
             "ratio": large["ms_per_item_median"] / small["ms_per_item_median"],
             "ratio_mean": large["ms_per_item_mean"] / small["ms_per_item_mean"],
+            "ratio_all": large["ms_per_item_all"] / small["ms_per_item_all"],
+            "reference_ms_per_item_all": ref_all,
+            "ratio_all_vs_reference": large["ms_per_item_all"] / ref_all if ref_all else None,
             "reference_ms_per_item": ref_median,
             "ratio_vs_reference": large["ms_per_item_median"] / ref_median if ref_median else None,
         }
@@ -844,8 +1123,23 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--quality-backend", default="sqlite")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp"))
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the pre-filled databases (PostgreSQL template databases, SQLite files in "
+        "--workdir) for later runs and measure on copies of them; a later run with --keep "
+        "reuses them while the generator and the keys crawler.dedup computes are unchanged "
+        "(copies are migrated to the current schema)",
+    )
+    parser.add_argument(
+        "--drop-kept", action="store_true", help="remove every kept database, then exit"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "dedup.json")
     args = parser.parse_args(argv)
+    if args.drop_kept:
+        for removed in drop_snapshots(args.workdir):
+            print(f"removed {removed}")
+        return
     if args.quick:
         args.sizes, args.items = "1000,10000", 400
         args.originals, args.reposts, args.pairs = 100, 40, 80
@@ -865,7 +1159,9 @@ def main(argv: list[str] | None = None) -> None:
         results["quality"] = run_quality(args, args.workdir)
     if not args.skip_scale:
         sizes = [int(s) for s in args.sizes.split(",")]
-        results["scale"] = run_scale(sizes, args.backend.split(","), args.items, args.workdir)
+        results["scale"] = run_scale(
+            sizes, args.backend.split(","), args.items, args.workdir, args.keep
+        )
         results["ratios"] = ratios(results["scale"]["rows"])
     results["seconds"] = time.perf_counter() - started
     args.output.parent.mkdir(parents=True, exist_ok=True)
