@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
+from crawler.dedup import Signature, signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
 
@@ -44,12 +45,59 @@ def default_workers() -> int:
     return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
+def configured_workers(settings: BaseSettings) -> int:
+    """``EXTRACTION_WORKERS``, or the default when it is not set."""
+    value = settings.get("EXTRACTION_WORKERS")
+    return default_workers() if value in (None, "") else int(value)
+
+
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _ready() -> int:
     return os.getpid()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes from the fork server, ignoring Ctrl-C, started now."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+    )
+    for _ in range(workers):
+        pool.submit(_ready)  # start the workers now, while the first pages load
+    return pool
+
+
+class Signer:
+    """MinHash signatures of bodies, computed in worker processes.
+
+    Called by the storage pipeline's writer thread for each batch (see
+    :class:`crawler.db.store.ArticleStore`): the thread waits without holding the GIL, so the
+    signatures, pure-Python work, no longer compete with the crawl's thread. Without workers, or
+    once a worker died (logged), they are computed in the calling thread."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = process_pool(workers) if workers else None
+
+    def __call__(self, bodies: list[str | None]) -> list[Signature | None]:
+        pool = self._pool
+        if pool is not None:
+            chunk = max(1, len(bodies) // (4 * self.workers))
+            try:
+                return list(pool.map(signature, bodies, chunksize=chunk))
+            except BrokenProcessPool as exc:
+                logger.error("Signature worker process failed (%s); signing in the writer", exc)
+                self.close()
+        return [signature(body) for body in bodies]
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class ArticleExtractor:
@@ -61,18 +109,11 @@ class ArticleExtractor:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         if workers:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=_ignore_interrupts
-            )
-            for _ in range(workers):
-                self._pool.submit(_ready)  # start the workers now, while the first pages load
+            self._pool = process_pool(workers)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ArticleExtractor:
-        value = settings.get("EXTRACTION_WORKERS")
-        return cls(default_workers() if value in (None, "") else int(value))
+        return cls(configured_workers(settings))
 
     @property
     def in_workers(self) -> bool:

@@ -14,8 +14,9 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.config import ConfigError, validate
+from crawler.db.store import sign_here
 from crawler.extraction import extract_article
-from crawler.workers import ArticleExtractor
+from crawler.workers import ArticleExtractor, Signer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -85,3 +86,27 @@ def test_a_negative_worker_count_is_a_configuration_error() -> None:
         ArticleExtractor(workers=-1)
     with pytest.raises(ConfigError, match="EXTRACTION_WORKERS"):
         validate({"EXTRACTION_WORKERS": "-2"})  # type: ignore[arg-type]
+
+
+def test_signatures_from_workers_equal_those_made_here(caplog: pytest.LogCaptureFixture) -> None:
+    bodies: list[str | None] = [
+        page.body_text for page in map(extract_article, article_responses("cn_gov"))
+    ]
+    bodies += [None, "短文"]
+    signer = Signer(workers=1)
+    try:
+        from_workers = signer(bodies)
+        pool = signer._pool
+        assert pool is not None
+        for pid in list(pool._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        after_death = signer(bodies)  # signed in the calling thread, nothing lost
+    finally:
+        signer.close()
+    here = sign_here(bodies)
+    for made in (from_workers, after_death):
+        assert [s.to_bytes() if s else None for s in made] == [
+            s.to_bytes() if s else None for s in here
+        ]
+    assert here[0] is not None and here[-1] is None
+    assert "Signature worker process failed" in caplog.text

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,11 +278,23 @@ def _clusters_of(conn: Connection, keys: list[str]) -> dict[str, int]:
     return {key: cluster if cluster is not None else id_ for key, id_, cluster in rows}
 
 
-class ArticleStore:
-    """Writes batches of articles, one transaction each."""
+Signer = Callable[[list[str | None]], list[Signature | None]]
+"""Computes the MinHash signatures of bodies (in order); the default signs them here."""
 
-    def __init__(self, engine: Engine) -> None:
+
+def sign_here(bodies: list[str | None]) -> list[Signature | None]:
+    return [signature(body) for body in bodies]
+
+
+class ArticleStore:
+    """Writes batches of articles, one transaction each.
+
+    ``signer`` computes the MinHash signatures of a batch's new bodies: the storage pipeline
+    passes one that signs in worker processes (``crawler.workers``), off the writer's GIL."""
+
+    def __init__(self, engine: Engine, signer: Signer = sign_here) -> None:
         self.engine = engine
+        self.signer = signer
         self._source_ids: dict[str, int] = {}
 
     def write(self, items: Sequence[PolicyArticle], source: SourceInfo) -> WriteResult:
@@ -311,7 +323,12 @@ class ArticleStore:
         # step, so a writer waiting for that lock holds no article row lock the holder could wait
         # for (at most the ``sources`` upsert's, which does not block the holder's foreign-key
         # checks): the holder's inserts and updates never deadlock with it.
-        fresh = [self._new(k, latest[k], source_id, now) for k in latest if k not in known]
+        new = [k for k in latest if k not in known]
+        signatures = self.signer([latest[k].body_text for k in new]) if new else []
+        fresh = [
+            self._new(k, latest[k], source_id, now, sig)
+            for k, sig in zip(new, signatures, strict=True)
+        ]
         self._cluster(conn, fresh, result)
         inserted = {e.key: e.id for e in fresh if e.inserted and e.id is not None}
         # A page that another writer inserted since our look-up (ON CONFLICT DO NOTHING waited
@@ -432,8 +449,9 @@ class ArticleStore:
 
     # --- clusters ----------------------------------------------------------------------------
     @staticmethod
-    def _new(key: str, item: PolicyArticle, source_id: int, now: dt.datetime) -> _New:
-        sig = signature(item.body_text)
+    def _new(
+        key: str, item: PolicyArticle, source_id: int, now: dt.datetime, sig: Signature | None
+    ) -> _New:
         return _New(
             key=key,
             item=item,

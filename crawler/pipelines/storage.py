@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
-from crawler.db.store import ArticleStore, SourceInfo, WriteResult, touch
+from crawler.db.store import ArticleStore, SourceInfo, WriteResult, sign_here, touch
 from crawler.items import PageSeen, PolicyArticle
 from crawler.spool import Spool
+from crawler.workers import Signer, configured_workers
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -93,6 +94,7 @@ class StoragePipeline:
         self.available = False
         self.write_seconds = 0.0
         self._writer: ThreadPoolExecutor | None = None
+        self._signer: Signer | None = None
         self._pending: deque[Future[_Outcome]] = deque()
 
     @classmethod
@@ -115,6 +117,9 @@ class StoragePipeline:
         self._replay_spool()
         if self.threaded and _loop_running():
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage")
+            # the writer thread has the batches' signatures computed in worker processes
+            self._signer = Signer(configured_workers(self.crawler.settings))
+            self.store.signer = self._signer
             # The writer's Python work (signatures, SQLAlchemy) holds the GIL; Python's default
             # 5 ms hand-over lets it keep the reactor waiting that long (1 ms: +7 % pages/s).
             self._switch_interval = sys.getswitchinterval()
@@ -252,6 +257,10 @@ class StoragePipeline:
             self._writer.shutdown(wait=True)
             self._writer = None
             sys.setswitchinterval(self._switch_interval)
+        if self._signer is not None:
+            self._signer.close()
+            self._signer = None
+            self.store.signer = sign_here
         self.engine.dispose()
         self.stats.set_value("storage/flush_ms", round(self.write_seconds * 1000))
 
