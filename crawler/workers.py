@@ -8,7 +8,8 @@ processes on the other cores while the crawl goes on: ``EXTRACTION_WORKERS`` wor
 with one CPU). Results are the same either way; the order of items may differ.
 
 Workers are started with ``forkserver`` (not ``fork``: the crawl process has threads and open
-sockets), ignore Ctrl-C (the crawl decides when to stop) and are shut down when the spider closes.
+sockets), ignore Ctrl-C (the crawl decides when to stop), are shut down when the spider closes,
+and exit by themselves within a second of the crawl process's end, however it ended.
 If a worker dies, the page in hand is extracted on the crawl's thread and so is the rest of the
 run, with an error in the log: no page is lost to a broken pool.
 """
@@ -20,8 +21,11 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.dedup import Signature, signature
@@ -36,6 +40,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+PROC = Path("/proc")
+WATCH_INTERVAL = 1.0
+"""Seconds between a worker's checks that the crawl process still exists."""
 PRELOAD = ["crawler.workers"]
 """Imported once by the fork server, so that each worker starts with the extractor loaded."""
 
@@ -51,8 +58,35 @@ def configured_workers(settings: BaseSettings) -> int:
     return default_workers() if value in (None, "") else int(value)
 
 
-def _ignore_interrupts() -> None:
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not ended (a zombie that its parent has not reaped
+    yet has ended: its parent may be waiting for our end of a pipe to close)."""
+    if PROC.is_dir():
+        try:
+            stat = (PROC / str(pid) / "stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+    try:  # no /proc (not Linux): the kernel says whether the pid exists
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _init_worker(crawl_pid: int) -> None:
+    """Ignore Ctrl-C (the crawl decides when to stop) and exit when the crawl process is gone,
+    however it ended (a crawl killed by cron or the OOM killer must not leave workers behind)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while _running(crawl_pid):
+            time.sleep(WATCH_INTERVAL)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="crawl-watch", daemon=True).start()
 
 
 def _ready() -> int:
@@ -64,7 +98,10 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_ignore_interrupts
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
     for _ in range(workers):
         pool.submit(_ready)  # start the workers now, while the first pages load

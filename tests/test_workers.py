@@ -7,6 +7,9 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -110,3 +113,47 @@ def test_signatures_from_workers_equal_those_made_here(caplog: pytest.LogCapture
         ]
     assert here[0] is not None and here[-1] is None
     assert "Signature worker process failed" in caplog.text
+
+
+KILLED_CRAWL = """
+import os, signal, time
+from crawler.workers import ArticleExtractor, Signer
+
+if __name__ == "__main__":
+    extractor, signer = ArticleExtractor(1), Signer(1)
+    signer(["x" * 200])
+    time.sleep(0.5)
+    pools = [extractor._pool, signer._pool]
+    print(" ".join(str(pid) for pool in pools for pid in pool._processes), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # like cron's timeout or the OOM killer
+"""
+
+
+def test_workers_exit_when_the_crawl_process_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "killed_crawl.py"
+    script.write_text(KILLED_CRAWL)
+    root = Path(__file__).parent.parent
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == -signal.SIGKILL
+    pids = [int(pid) for pid in proc.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in pids if _alive(pid)]
+    assert alive == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
