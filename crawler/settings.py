@@ -89,7 +89,8 @@ RETRY_BACKOFF_HOURS = 1.0
 STORAGE_BATCH_SIZE = 200
 """Items written per transaction (one commit per item costs ~30x more on SQLite)."""
 EXTRACTION_WORKERS = os.environ.get("EXTRACTION_WORKERS") or None
-"""Processes that extract article pages beside the crawl (None: one per CPU beyond the first)."""
+"""Processes extracting article pages, and as many signing new articles (None: one per CPU beyond
+the first; 0: both on the crawl's own threads)."""
 STORAGE_THREAD = True
 """Write the batches in a background thread, overlapping the database's work with the crawl."""
 STORAGE_THREAD_SWITCH_INTERVAL = 0.001

@@ -1,11 +1,13 @@
-"""Article extraction in worker processes, so that the crawl's own thread keeps crawling.
+"""Article extraction and MinHash signing in worker processes, so the crawl's thread keeps crawling.
 
 Scrapy runs the engine, the spiders, the middlewares and the pipelines on one thread, and parsing
 and analysing an article page costs more CPU than Scrapy's whole work per page. Extraction is pure
 (the body bytes, the URL and the Content-Type in, the fields out), so it can run in other
 processes on the other cores while the crawl goes on: ``EXTRACTION_WORKERS`` worker processes
 (default: one per CPU beyond the first; ``0`` extracts on the crawl's thread, as does a machine
-with one CPU). Results are the same either way; the order of items may differ.
+with one CPU). The storage pipeline's writer thread has its batches' MinHash signatures computed
+in a pool of the same size (:class:`Signer`). Results are the same either way; the order of items
+may differ.
 
 Workers are started with ``forkserver`` (not ``fork``: the crawl process has threads and open
 sockets), ignore Ctrl-C (the crawl decides when to stop), are shut down when the spider closes,
@@ -108,17 +110,32 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-class Signer:
+class _Workers:
+    """A pool of ``workers`` processes (none for 0), closed once, or at the first broken worker."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 0:
+            raise ValueError(f"EXTRACTION_WORKERS must be 0 or more, not {workers}")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = process_pool(workers) if workers else None
+
+    @property
+    def in_workers(self) -> bool:
+        return self._pool is not None
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Signer(_Workers):
     """MinHash signatures of bodies, computed in worker processes.
 
     Called by the storage pipeline's writer thread for each batch (see
     :class:`crawler.db.store.ArticleStore`): the thread waits without holding the GIL, so the
     signatures, pure-Python work, no longer compete with the crawl's thread. Without workers, or
     once a worker died (logged), they are computed in the calling thread."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool = process_pool(workers) if workers else None
 
     def __call__(self, bodies: list[str | None]) -> list[Signature | None]:
         pool = self._pool
@@ -131,30 +148,13 @@ class Signer:
                 self.close()
         return [signature(body) for body in bodies]
 
-    def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
 
-
-class ArticleExtractor:
+class ArticleExtractor(_Workers):
     """Extracts article pages on the crawl's thread or in worker processes."""
-
-    def __init__(self, workers: int) -> None:
-        if workers < 0:
-            raise ValueError(f"EXTRACTION_WORKERS must be 0 or more, not {workers}")
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        if workers:
-            self._pool = process_pool(workers)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ArticleExtractor:
         return cls(configured_workers(settings))
-
-    @property
-    def in_workers(self) -> bool:
-        return self._pool is not None
 
     async def article(
         self, response: Response, selectors: Mapping[str, str] | None = None
