@@ -43,7 +43,7 @@ bench: $(STAMP)
 # Browse and query the database in a web browser (Datasette, with table descriptions and canned queries).
 browse: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[browse]'
-	$(BIN)/datasette data/policy.db --metadata docs/datasette/metadata.yml
+	$(BIN)/datasette data/policy.db --metadata docs/datasette/metadata.yml --plugins-dir docs/datasette/plugins
 
 clean:
 	rm -rf $(VENV) data feeds .mypy_cache .ruff_cache .pytest_cache

@@ -13,6 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from crawler.db import fulltext
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -48,6 +50,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    fulltext.register(dbapi_connection)  # the search index's triggers call it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -57,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 SEARCH_OBJECTS = ("articles_fts", "ix_articles_search_")
-"""Full-text search objects made by raw DDL in a migration (FTS5 tables, trigram indexes): they
+"""Full-text search objects made by raw DDL in migrations (FTS5 tables, trigram indexes): they
 have no model, so comparisons of the models with the database leave them out."""
 
 

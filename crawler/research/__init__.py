@@ -5,6 +5,6 @@
 - :mod:`crawler.research.feeds`: JSON Feed 1.1 and Atom feeds (all articles, per site, per tag).
 - :mod:`crawler.research.export`: JSON lines, CSV and JSON Feed exports of any size.
 - :mod:`crawler.research.search`: full-text search in simplified or traditional characters, on
-  SQLite (FTS5 trigram) and PostgreSQL (pg_trgm).
+  SQLite (FTS5, one token per character) and PostgreSQL (pg_trgm).
 - :mod:`crawler.research.cli`: the ``crawler export`` and ``crawler search`` commands.
 """

@@ -5,9 +5,10 @@ The text searched is the simplified-character form of each article
 storage layer), and the query is converted to simplified characters too, so a query in either
 script finds an article in either script.
 
-- SQLite: the FTS5 table ``articles_fts`` (trigram tokenizer, migration 0002) narrows the
-  candidates for every query word of three characters or more; shorter words (``托育``) are
-  matched by a substring scan (LIKE), which the trigram index cannot serve.
+- SQLite: the FTS5 table ``articles_fts`` (one token per character, migration 0004,
+  ``crawler.db.fulltext``) finds the rows holding each word as the phrase of its characters; a
+  substring match (LIKE) on those rows then drops the ones where the characters are only
+  separated by punctuation, so the results are exact.
 - PostgreSQL: ``ILIKE`` over the same expressions, served by the pg_trgm GIN indexes of
   migration 0002.
 
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Integer, and_, cast, func, literal, or_, select, text
 
+from crawler.db.fulltext import fts_phrase
 from crawler.research.records import ARTICLES, InputError, newest_first
 
 if TYPE_CHECKING:
@@ -43,7 +45,6 @@ except ImportError:  # pragma: no cover - the extraction package is always there
 
 TITLE_WEIGHT = 5
 MAX_LIMIT = 1000
-FTS_MIN_CHARS = 3  # the trigram tokenizer matches only queries of three characters or more
 
 TITLE = func.coalesce(ARTICLES.c.title_simplified, ARTICLES.c.title)
 BODY = func.coalesce(ARTICLES.c.body_simplified, ARTICLES.c.body_text)
@@ -107,8 +108,8 @@ def _occurrences(column: ColumnElement[Any], term: str) -> ColumnElement[int]:
     return cast(removed / len(term), Integer)
 
 
-def _fts_phrase(terms: list[str]) -> str:
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def _fts_query(terms: list[str]) -> str:
+    return " AND ".join(fts_phrase(t) for t in terms)
 
 
 def search(
@@ -125,8 +126,9 @@ def search(
     terms = query_terms(query)
     dialect = engine.dialect.name
     conditions: list[ColumnElement[bool]] = []
-    long_terms = [t for t in terms if len(t) >= FTS_MIN_CHARS]
-    if dialect == "sqlite" and long_terms:
+    # a word without letters or digits has no token in the index: the LIKE alone serves it
+    indexed = [t for t in terms if any(ch.isalnum() for ch in t)]
+    if dialect == "sqlite" and indexed:
         fts = (
             select(text("rowid"))
             .select_from(text("articles_fts"))
@@ -134,8 +136,6 @@ def search(
         )
         conditions.append(ARTICLES.c.id.in_(fts))
     for term in terms:
-        if dialect == "sqlite" and term in long_terms:
-            continue
         conditions.append(or_(_contains(TITLE, term, dialect), _contains(BODY, term, dialect)))
     if since is not None:
         conditions.append(ARTICLES.c.publish_date >= since)
@@ -163,7 +163,7 @@ def search(
         .order_by(score_col.desc())
     )
     stmt = newest_first(stmt).limit(limit)
-    params = {"fts_query": _fts_phrase(long_terms)} if dialect == "sqlite" and long_terms else {}
+    params = {"fts_query": _fts_query(indexed)} if dialect == "sqlite" and indexed else {}
     with engine.connect() as conn:
         rows = conn.execute(stmt, params).all()
     return [

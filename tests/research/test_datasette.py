@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 METADATA = ROOT / "docs" / "datasette" / "metadata.yml"
+PLUGINS = ROOT / "docs" / "datasette" / "plugins"
 
 
 def free_port() -> int:
@@ -43,7 +44,8 @@ def datasette(demo_sqlite_file: Path) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "datasette", "serve", str(demo_sqlite_file),
-         "--metadata", str(METADATA), "--host", "127.0.0.1", "--port", str(port)],
+         "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
+         "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

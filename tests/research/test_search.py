@@ -1,4 +1,4 @@
-"""Chinese full-text search on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm)."""
+"""Chinese full-text search on SQLite (FTS5, one token per character) and PostgreSQL (pg_trgm)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from tests.research.demo import PUHUI_URL, TRADITIONAL_URL
 from tests.research.helpers import run_cli
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy import Engine
 
 
@@ -130,7 +132,7 @@ def test_the_migration_creates_and_removes_the_index(engine: Engine) -> None:
     only_search_objects_differ_from_the_models(engine)
 
 
-def test_long_words_are_served_by_the_index(demo_ro: Engine) -> None:
+def test_words_are_served_by_the_index(demo_ro: Engine) -> None:
     with demo_ro.begin() as conn:
         if demo_ro.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL enable_seqscan = off"))
@@ -142,7 +144,7 @@ def test_long_words_are_served_by_the_index(demo_ro: Engine) -> None:
         else:
             sql = (
                 "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE id IN "
-                "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH '\"普惠托育\"')"
+                "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH '\"普 惠 托 育\"')"
             )
             expected = "VIRTUAL TABLE INDEX"
         plan = "\n".join(str(row[-1]) for row in conn.execute(text(sql)))
@@ -215,3 +217,71 @@ def only_search_objects_differ_from_the_models(engine: Engine) -> None:
         )
     assert filtered == []
     assert plain, "the search objects exist and only include_object hides them"
+
+
+def test_characters_split_by_punctuation_are_not_a_match(demo: Engine) -> None:
+    """The index matches 托育、机构 for 托育机构 (punctuation separates tokens); search does not."""
+    with demo.begin() as conn:
+        conn.execute(
+            update(Article)
+            .where(Article.url == PUHUI_URL)
+            .values(title="通知", body_text="托育、机构一览。", body_simplified=None)
+        )
+    assert PUHUI_URL not in urls(demo, "托育机构")
+    assert PUHUI_URL in urls(demo, "托育")
+    assert PUHUI_URL in urls(demo, "育、机")  # punctuation inside a word: the substring is found
+
+
+def test_migration_0004_reindexes_stored_articles_both_ways(
+    tmp_path: Path,
+) -> None:
+    """Articles stored under the trigram index (0003) are found after 0004 and after downgrade."""
+    from crawler.db import make_engine
+    from tests.research.demo import build_demo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'policy.db'}")
+    try:
+        upgrade(engine, "0003")
+        build_demo(engine)
+
+        def match(query: str) -> set[str]:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT a.url FROM articles_fts JOIN articles AS a "
+                        "ON a.id = articles_fts.rowid WHERE articles_fts MATCH :q"
+                    ),
+                    {"q": query},
+                )
+                return {url for (url,) in rows}
+
+        trigram = match('"普惠托育"')
+        assert PUHUI_URL in trigram
+        upgrade(engine)
+        assert match('"普 惠 托 育"') == trigram
+        assert set(urls(engine, "普惠托育")) == trigram
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"))
+        upgrade_down(engine, "0003")
+        assert match('"普惠托育"') == trigram
+    finally:
+        engine.dispose()
+
+
+def test_a_plain_sqlite3_connection_can_search_but_not_change_text(
+    demo_sqlite_file: Path,
+) -> None:
+    """The sqlite3 shell has no fts_chars(): MATCH works, a text change fails loudly."""
+    import sqlite3
+
+    conn = sqlite3.connect(demo_sqlite_file)
+    try:
+        found = conn.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '\"普 惠 托 育\"'"
+        ).fetchone()[0]
+        assert found >= 1
+        with pytest.raises(sqlite3.OperationalError, match="fts_chars"):
+            conn.execute("UPDATE articles SET title = 'x' WHERE id = 1")
+    finally:
+        conn.rollback()
+        conn.close()

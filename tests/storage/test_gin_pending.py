@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from crawler.db import current_revision, make_engine, upgrade
+from crawler.db import current_revision, head_revision, make_engine, upgrade
 from crawler.db.store import PENDING_LIST_WORK_MEM, ArticleStore, SourceInfo
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.research.test_search import upgrade_down
@@ -35,7 +35,7 @@ def test_the_trigram_indexes_get_a_64_mb_pending_list_and_lose_it_on_downgrade(
         upgrade_down(engine, "0002")
         assert current_revision(engine) == "0002"
         upgrade(engine)
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == head_revision(engine)
         return
     assert pending_list_limits(engine) == LARGE
     upgrade_down(engine, "0002")
