@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,6 +47,7 @@ _PRIME = np.uint64(1_000_003)
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
+@lru_cache(maxsize=4096)
 def url_key(url: str) -> str:
     """The identity of a page across spellings: ``http``/``https``, ``www.``, ``index.html``.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -10,8 +11,13 @@ TRACKING_PREFIXES = ("utm_", "spm", "from", "share", "timestamp", "_t")
 """Query parameters that never change the content (``from`` as in ``from=groupmessage``)."""
 
 
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
-    """Canonical form: sorted query without tracking parameters, no fragment, lower-case host."""
+    """Canonical form: sorted query without tracking parameters, no fragment, lower-case host.
+
+    Memoised (a pure function, called for one page's URL by the link filter, the normaliser,
+    the failure log and the store; ~50 µs a call): the cache holds the last 4,096 URLs, so its
+    memory does not grow with the crawl."""
     parts = urlsplit(url.strip())
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
     cleaned = urlunsplit(parts._replace(query=urlencode(query), fragment=""))

@@ -306,6 +306,8 @@ def to_simplified(text: str) -> str:
         return text
     converter = _t2s()
     out: str = converter.convert(text)
+    if out == text:  # nothing to convert (most pages): converting again would change nothing
+        return out
     # conversion is applied until stable so that the function is idempotent
     for _ in range(3):
         again: str = converter.convert(out)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, inspect, text, update
 
 from crawler.db import upgrade
+from crawler.db.fulltext import fts_chars
 from crawler.db.models import Article
 from crawler.research.records import InputError
 from crawler.research.search import search
@@ -285,3 +286,9 @@ def test_a_plain_sqlite3_connection_can_search_but_not_change_text(
     finally:
         conn.rollback()
         conn.close()
+
+
+@pytest.mark.parametrize("value", ["", "托", "托育", "托育 AB", "𠀀的x", " 甲\n乙 "])
+def test_fts_chars_puts_a_space_between_every_character(value: str) -> None:
+    assert fts_chars(value) == " ".join(value)
+    assert fts_chars(None) is None

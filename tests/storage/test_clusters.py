@@ -3,6 +3,7 @@ row that is not there (raced inserts), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,3 +201,32 @@ def test_concurrent_copies_share_a_cluster_on_sqlite(tmp_path: Path) -> None:
     first, second = rows["https://a.gov.cn/copy.htm"], rows["https://b.gov.cn/copy.htm"]
     assert first[1] == second[1]
     assert sorted([first[2] or "", second[2] or ""]) == ["", "content"]
+
+
+def test_the_band_keys_of_a_large_batch_go_to_sqlite_as_one_parameter(tmp_path: Path) -> None:
+    """1,100 new pages (35,200 band keys, more than SQLite's default limit of 32,766 parameters)
+    in one write: the look-up sends them as one JSON array, and finds the stored original."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'policy.db'}")
+    upgrade(engine)
+    try:
+        rng = random.Random(5)
+        han = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+        bodies = ["".join(rng.choices(han, k=300)) for _ in range(1100)]
+        distinct = [item(f"https://www.gov.cn/{n}.htm", body=b) for n, b in enumerate(bodies)]
+        repost = item("https://www.moe.gov.cn/repost.htm", body=f"转载自中国政府网。{bodies[7]}")
+        store = ArticleStore(engine)
+        store.write([distinct[7]], SOURCE)  # stored first: the batch's look-up must find it
+        with statements(engine) as seen:
+            store.write([*distinct, repost], SOURCE)
+        lookups = [sql for sql in seen if "FROM lsh_bands" in sql]
+        assert lookups and all("json_each(?)" in sql for sql in lookups), lookups
+        rows = stored(engine)
+        assert len(rows) == 1101
+        assert len({cluster for _, cluster, _ in rows.values()}) == 1100
+        assert rows["https://www.moe.gov.cn/repost.htm"][1:] == (
+            rows["https://www.gov.cn/7.htm"][0],
+            "near",
+        )
+        assert_clusters_valid(engine)
+    finally:
+        engine.dispose()
