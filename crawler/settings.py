@@ -62,6 +62,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Redirect loops and off-site redirects become recorded failures, not silent drops.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirects.CheckedRedirectMiddleware": 600,
+    # Last on the way back: article pages are extracted (in worker processes) before their
+    # callback, which then runs as a plain generator (see crawler.workers).
+    "crawler.workers.ArticleExtractionMiddleware": 10,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,

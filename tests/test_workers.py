@@ -61,9 +61,9 @@ def test_a_dead_worker_costs_no_page(caplog: pytest.LogCaptureFixture) -> None:
 
     async def kill_then_extract() -> dict[str, object]:
         await extractor.article(response)  # the worker is up
-        pool = extractor._pool
-        assert pool is not None
-        for pid in list(pool._processes):  # type: ignore[attr-defined]
+        pids = extractor.pids()
+        assert pids
+        for pid in pids:
             os.kill(pid, signal.SIGKILL)
         return asdict(await extractor.article(response))
 
@@ -99,9 +99,9 @@ def test_signatures_from_workers_equal_those_made_here(caplog: pytest.LogCapture
     signer = Signer(workers=1)
     try:
         from_workers = signer(bodies)
-        pool = signer._pool
-        assert pool is not None
-        for pid in list(pool._processes):  # type: ignore[attr-defined]
+        pids = signer.pids()
+        assert pids
+        for pid in pids:
             os.kill(pid, signal.SIGKILL)
         after_death = signer(bodies)  # signed in the calling thread, nothing lost
     finally:
@@ -123,8 +123,7 @@ if __name__ == "__main__":
     extractor, signer = ArticleExtractor(1), Signer(1)
     signer(["x" * 200])
     time.sleep(0.5)
-    pools = [extractor._pool, signer._pool]
-    print(" ".join(str(pid) for pool in pools for pid in pool._processes), flush=True)
+    print(" ".join(str(pid) for pid in extractor.pids() + signer.pids()), flush=True)
     os.kill(os.getpid(), signal.SIGKILL)  # like cron's timeout or the OOM killer
 """
 

@@ -41,7 +41,7 @@ from crawler.extraction import ExtractedPage, extract_links
 from crawler.failures import FailureLog
 from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
-from crawler.workers import ArticleExtractor
+from crawler.workers import PAGE_META, ArticleExtractor
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -246,16 +246,23 @@ class PolicySpider(scrapy.Spider):
         """Extracts article pages, in worker processes when ``EXTRACTION_WORKERS`` > 0."""
         return ArticleExtractor.from_settings(self.crawler.settings)
 
-    async def parse_article(
+    async def extract_page(self, response: Response) -> ExtractedPage:
+        """The page's fields, extracted in a worker process (awaited by
+        :class:`~crawler.workers.ArticleExtractionMiddleware` before :meth:`parse_article`)."""
+        return await self.extractor.article(response, self.field_selectors or None)
+
+    def parse_article(
         self, response: Response, listed: Mapping[str, Any] | None = None
-    ) -> AsyncIterator[PolicyArticle | PageSeen]:
+    ) -> Iterator[PolicyArticle | PageSeen]:
+        page: ExtractedPage | None = response.meta.pop(PAGE_META, None)
         if response.status == 304:  # a conditional revisit: unchanged since we stored it
             self.stats.inc_value("incremental/not_modified")
             yield PageSeen(response.url)
             return
         if self.check_blocked(response):
             return
-        page = await self.extractor.article(response, self.field_selectors or None)
+        if page is None:  # not extracted on the way (middleware disabled): extract here
+            page = self.extractor.extract(response, self.field_selectors or None)
         if page.kind != "article":
             stats = self.stats
             stats.inc_value("article/not_article")
