@@ -93,6 +93,9 @@ def _identity(value: int) -> int:
 @dataclass(frozen=True, slots=True)
 class Signature:
     values: np.ndarray[Any, np.dtype[np.uint32]]
+    keys: tuple[int, ...] = ()
+    """The band keys, when computed with the signature (:func:`signature` does, in the signing
+    worker, so that the storage writer does not hash 32 bands per article holding the GIL)."""
 
     def to_bytes(self) -> bytes:
         return self.values.astype("<u4").tobytes()
@@ -107,6 +110,8 @@ class Signature:
 
     def band_keys(self) -> list[int]:
         """One signed 64-bit key per band (band number and its rows hashed together)."""
+        if self.keys:
+            return list(self.keys)
         keys = []
         for band in range(BANDS):
             rows = self.values[band * ROWS : (band + 1) * ROWS].astype("<u4").tobytes()
@@ -132,4 +137,5 @@ def signature(body_text: str | None) -> Signature | None:
         return None
     minhash = _empty_minhash().copy()  # shares the permutations: no per-call random draws
     minhash.update_batch(shingle_hashes(text).tolist())
-    return Signature(np.asarray(minhash.hashvalues, dtype=np.uint32))
+    values = np.asarray(minhash.hashvalues, dtype=np.uint32)
+    return Signature(values, tuple(Signature(values).band_keys()))

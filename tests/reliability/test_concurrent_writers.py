@@ -57,7 +57,7 @@ def writer(url: str, version: int, reverse: bool, start: Any, errors: Any) -> No
         try:
             store.write(batch, SOURCE)
         except Exception as exc:
-            errors.put(f"batch refused: {type(exc).__name__}")
+            errors.put(f"batch refused: {type(exc).__name__}: {exc}"[:400])
             for item in batch:
                 try:
                     store.write([item], SOURCE)
