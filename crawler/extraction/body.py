@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -56,14 +57,26 @@ def _class_id(el: HtmlElement) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
+@lru_cache(maxsize=8192)
+def _class_flags(ci: str) -> tuple[bool, bool]:
+    """Whether a ``"class id"`` string matches the positive / the negative patterns (class names
+    repeat on a page and across a site's pages, so each string is matched once)."""
+    return bool(_POSITIVE.search(ci)), bool(_NEGATIVE.search(ci))
+
+
 def _class_weight(el: HtmlElement) -> float:
-    ci = _class_id(el)
+    cls = el.get("class")
+    ident = el.get("id")
+    if not cls and not ident:
+        return 1.0
+    ci = f"{cls or ''} {ident or ''}"
     if not ci.strip():
         return 1.0
+    positive, negative = _class_flags(ci)
     weight = 1.0
-    if _POSITIVE.search(ci):
+    if positive:
         weight *= 1.3
-    if _NEGATIVE.search(ci):
+    if negative:
         weight *= 0.4
     return weight
 
@@ -133,7 +146,7 @@ def _first_after_title(
     title_el: HtmlElement,
 ) -> tuple[HtmlElement, float]:
     n = len(stats)
-    order = {el: n - i for i, el in enumerate(stats)}
+    order = dict(zip(stats, range(n, 0, -1), strict=True))  # n - i for the i-th key
     title_at = order.get(title_el)
     best_at = order.get(best, 0)
     if title_at is None or best_at <= title_at:
@@ -169,8 +182,10 @@ def is_chrome(
     big = st.total > 0.5 * container_total and st.total > 200
     if strict:
         ci = _class_id(el)
-        if ci.strip() and _NEGATIVE.search(ci) and not _POSITIVE.search(ci) and not big:
-            return True
+        if ci.strip() and not big:
+            positive, negative = _class_flags(ci)
+            if negative and not positive:
+                return True
         if st.links >= 2 and st.link > 0.6 * st.total and not big:
             return True
     if tag == "table" and st.total < 600:
@@ -249,7 +264,14 @@ def _strip_meta_lines(text: str) -> str:
     if "：" not in text and ":" not in text:
         return text
     lines = text.split("\n")
-    kept = [line for line in lines if len(line) > 120 or len(_META_LINE_LABELS.findall(line)) < 2]
+    findall = _META_LINE_LABELS.findall
+    kept = [
+        line
+        for line in lines
+        if len(line) > 120
+        or ("：" not in line and ":" not in line)  # every label ends with a colon
+        or len(findall(line)) < 2
+    ]
     return text if len(kept) == len(lines) else "\n".join(kept)
 
 

@@ -91,7 +91,11 @@ _DROP_TAGS = (
     "video",
 )
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# the elements with a style or a hidden attribute, in document order (the same node set as
+# ``//*[@style or @hidden]``, found faster from the attributes)
+_HIDDEN_CANDIDATES = etree.XPath("//@style/.. | //@hidden/..")
 _PUNCT = "，。；！？、“”"
+_PUNCT_RE = re.compile(f"[{_PUNCT}]")
 _PARSER = etree.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, remove_blank_text=False
 )
@@ -109,7 +113,7 @@ def parse_html(text: str) -> Doc | None:
     """Parse decoded page text; scripts, styles, forms controls and hidden elements are removed.
     ``None`` when nothing parseable is left."""
     data = text.encode("utf-8", "replace")
-    if not data.strip():
+    if not data or data.isspace():  # (no stripped copy of the whole page)
         return None
     try:
         root = etree.fromstring(data, _PARSER)
@@ -130,11 +134,20 @@ def parse_html(text: str) -> Doc | None:
         if (script.get("type") or "").lower() in ("text/xml", "text/html") and script.text:
             records.append(script.text)
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
-    for el in xpath_elements(root, "//*[@style or @hidden]"):
-        if el.get("hidden") is not None or _HIDDEN.search(el.get("style") or ""):
-            parent = el.getparent()
-            if parent is not None and el.tag not in ("html", "body"):
-                _drop_keep_tail(el, parent)
+    found = _HIDDEN_CANDIDATES(root)
+    for el in found if isinstance(found, list) else ():
+        if not isinstance(el, HtmlElement):
+            continue
+        if el.get("hidden") is None:
+            style = el.get("style") or ""
+            # _HIDDEN needs "none" or "hidden" (n, o, e, d fold to ASCII letters only): the
+            # case-insensitive regex is slow on long styles, the substring test is not
+            low = style.lower()
+            if ("none" not in low and "dden" not in low) or not _HIDDEN.search(style):
+                continue
+        parent = el.getparent()
+        if parent is not None and el.tag not in ("html", "body"):
+            _drop_keep_tail(el, parent)
     return Doc(root=root, embedded_records=records)
 
 
@@ -187,69 +200,96 @@ class Analysis:
     """elements with a class or id (document order), with ``"class id"`` lower-cased"""
     headings: list[HtmlElement]
     """h1-h3 and elements with "title" in their class / id, in document order"""
+    pieces: list[tuple[str, HtmlElement]] = field(default_factory=list)
+    """the non-blank text pieces in document order, stripped, with the element that holds them:
+    an element's ``.text`` (not the ``<title>``'s) and a child's ``.tail`` (held by the parent)"""
 
 
 def compute_stats(root: HtmlElement) -> Analysis:
     """Statistics for every element, bottom-up in one pass (each element pushes its sums to its
-    parent, so no child lists are walked)."""
+    parent, so no child lists are walked); the text pieces are collected in the same pass."""
     elements = list(root.iter(etree.Element))
-    acc: dict[HtmlElement, list[int]] = {}
+    # the parent's NodeStats is the accumulator its children add to (created by the first one)
+    acc: dict[HtmlElement, NodeStats] = {}
+    pop = acc.pop
     stats: dict[HtmlElement, NodeStats] = {}
     marked: list[tuple[HtmlElement, str]] = []
     headings: list[HtmlElement] = []
     block = BLOCK_TAGS
+    findall = _PUNCT_RE.findall
+    # Text pieces in reverse document order. Elements come last-first, each after its subtree,
+    # so an element's subtree fills out[start:] ending with its own text; its tail goes before
+    # them, at ``start``. A parent's subtree starts where its last child's does.
+    out: list[tuple[str, HtmlElement]] = []
+    starts: dict[HtmlElement, int] = {}
     for el in reversed(elements):
-        # [total, link, links, punct, inline, inline_link, inline_punct]
-        v = acc.pop(el, None) or [0, 0, 0, 0, 0, 0, 0]
+        st = pop(el, None)
+        if st is None:
+            st = NodeStats()
+            start = len(out)
+        else:
+            start = starts.pop(el)
+        tag = el.tag
         text = el.text
         if text and not text.isspace():
             n = len("".join(text.split()))
-            p = sum(map(text.count, _PUNCT))
-            v[0] += n
-            v[4] += n
-            v[3] += p
-            v[6] += p
-        tag = el.tag
+            p = len(findall(text))
+            st.total += n
+            st.inline += n
+            st.punct += p
+            st.inline_punct += p
+            if tag != "title":
+                out.append((text.strip(), el))
         cls = el.get("class")
         ident = el.get("id")
-        classid = f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
-        if tag == "time":
-            classid += " time"
-        if classid:
+        if cls or ident:
+            classid = f"{cls or ''} {ident or ''}".lower()
+            if tag == "time":
+                classid += " time"
             marked.append((el, classid))
-        if tag in ("h1", "h2", "h3") or "title" in classid:
+            if tag in ("h1", "h2", "h3") or "title" in classid:
+                headings.append(el)
+        elif tag == "time":
+            marked.append((el, " time"))
+        elif tag in ("h1", "h2", "h3"):
             headings.append(el)
         if tag == "a":
-            v[1] = v[0]
-            v[5] = v[4]
+            st.link = st.total
+            st.inline_link = st.inline
             if el.get("href"):
-                v[2] += 1
-        stats[el] = NodeStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+                st.links += 1
+        stats[el] = st
         parent = el.getparent()
         if parent is None:
             continue
-        pv = acc.get(parent)
-        if pv is None:
-            pv = acc[parent] = [0, 0, 0, 0, 0, 0, 0]
-        pv[0] += v[0]
-        pv[1] += v[1]
-        pv[2] += v[2]
-        pv[3] += v[3]
-        if tag not in block:
-            pv[4] += v[4]
-            pv[5] += v[5]
-            pv[6] += v[6]
+        pst = acc.get(parent)
+        if pst is None:
+            pst = acc[parent] = NodeStats()
+            starts[parent] = start
+        if st.total:
+            pst.total += st.total
+            pst.link += st.link
+            pst.links += st.links
+            pst.punct += st.punct
+            if tag not in block:
+                pst.inline += st.inline
+                pst.inline_link += st.inline_link
+                pst.inline_punct += st.inline_punct
+        elif st.links:  # no text: every other count is 0 too
+            pst.links += st.links
         tail = el.tail
         if tail and not tail.isspace():
             n = len("".join(tail.split()))
-            p = sum(map(tail.count, _PUNCT))
-            pv[0] += n
-            pv[4] += n
-            pv[3] += p
-            pv[6] += p
+            p = len(findall(tail))
+            pst.total += n
+            pst.inline += n
+            pst.punct += p
+            pst.inline_punct += p
+            out.insert(start, (tail.strip(), parent))
     marked.reverse()
     headings.reverse()
-    return Analysis(stats, marked, headings)
+    out.reverse()
+    return Analysis(stats, marked, headings, out)
 
 
 def itertext(el: HtmlElement) -> Iterator[str]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .body import body_text, find_attachments, find_container, find_images, is_heading_like
 from .decode import decode_body
 from .dom import Doc, NodeStats, compute_stats, itertext, parse_html, select
-from .fields import Chunk, LabelHit, clean_value, find_labels, iter_chunks, meta_map, pick_title
+from .fields import Chunk, LabelHit, chunks_of, clean_value, find_labels, meta_map, pick_title
 from .links import article_links, link_groups
 from .model import ExtractedPage
 from .normalize import clean_text, parse_date, split_issuers, strip_pinyin_readings
@@ -162,8 +162,9 @@ class _Page:
         self.marked = analysis.marked
         self.headings = analysis.headings
         self.meta = meta_map(self.root)
-        self.chunks: list[Chunk] = iter_chunks(self.root)
+        self.chunks: list[Chunk] = chunks_of(analysis.pieces)
         self.labels: list[LabelHit] = find_labels(self.chunks)
+        self._label_values: dict[tuple[str, bool], str | None] = {}  # label() results
         self.title, self.title_el = pick_title(
             self.root, self.meta, self.label("title"), self.headings
         )
@@ -172,12 +173,18 @@ class _Page:
         self._content_end = 0
 
     def label(self, name: str, strong_only: bool = False) -> str | None:
+        key = (name, strong_only)
+        if key in self._label_values:
+            return self._label_values[key]
+        found: str | None = None
         for hit in self.labels:
             if hit.name == name and not (strong_only and hit.weak):
                 value = clean_value(name, hit.value)
                 if value:
-                    return value
-        return None
+                    found = value
+                    break
+        self._label_values[key] = found
+        return found
 
     def before_content_end(self, el: HtmlElement) -> bool:
         """Whether ``el`` starts before the end of the content container (bylines and dates
@@ -186,7 +193,8 @@ class _Page:
             return True
         if self._order is None:
             n = len(self.stats)
-            self._order = {node: n - i for i, node in enumerate(self.stats)}
+            # n - i for the i-th key (the stats run last-first: this is the document order)
+            self._order = dict(zip(self.stats, range(n, 0, -1), strict=True))
             tail = deque(self.container.iter(), maxlen=1)
             last = tail[0] if tail else self.container
             self._content_end = self._order.get(last, n)
@@ -200,12 +208,11 @@ class _Page:
     def chunk_index_of(self, el: HtmlElement | None) -> int | None:
         if el is None:
             return None
+        # the first chunk whose owner is ``el`` or inside it
+        subtree = set(el.iter())
         for chunk in self.chunks:
-            owner: HtmlElement | None = chunk.owner
-            while owner is not None:
-                if owner is el:
-                    return chunk.index
-                owner = owner.getparent()
+            if chunk.owner in subtree:
+                return chunk.index
         return None
 
 
@@ -464,7 +471,7 @@ def _extract_text(
     selectors: Mapping[str, str] | None,
     link_selector: str | None = None,
 ) -> ExtractedPage:
-    if not body or not body.strip():
+    if not body or body.isspace():  # ASCII whitespace only, as bytes.strip() removes
         return ExtractedPage(url=url, kind="not_article", reason="empty body", encoding=None)
     not_html = _sniff_not_html(body, content_type)
     if not_html:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Chunk",
     "LabelHit",
+    "chunks_of",
     "clean_value",
     "find_labels",
     "iter_chunks",
@@ -109,6 +110,9 @@ _LABEL_RE = _label_regex()
 _LABEL_FIELD: dict[str, str] = {
     "".join(label.split()): name for name, labels in LABELS.items() for label in labels
 }
+# first characters of the labels: a short text piece without a colon can only be a label when
+# it starts with one of them (pieces are stripped, so their first character is the label's)
+_LABEL_FIRST = frozenset(label[0] for label in _LABEL_FIELD)
 _WS = re.compile(r"[\s\u3000\xa0]+")
 
 
@@ -158,6 +162,12 @@ def iter_chunks(root: HtmlElement) -> list[Chunk]:
     return out
 
 
+def chunks_of(pieces: list[tuple[str, HtmlElement]]) -> list[Chunk]:
+    """The chunks of text pieces already collected in document order
+    (:attr:`crawler.extraction.dom.Analysis.pieces`): the same list as :func:`iter_chunks`."""
+    return [Chunk(text, owner, index) for index, (text, owner) in enumerate(pieces)]
+
+
 def _near(a: HtmlElement, b: HtmlElement, levels: int = 4) -> bool:
     ancestors = set()
     el: HtmlElement | None = a
@@ -200,12 +210,12 @@ def find_labels(chunks: list[Chunk]) -> list[LabelHit]:
         text = chunk.text
         if len(text) > 300:
             text = text[:300]
-        if (
-            "：" not in text
-            and ":" not in text
-            and (len(text) > 12 or _label_name(text) not in _LABEL_FIELD)
-        ):
-            continue
+        if "：" not in text and ":" not in text:
+            # no colon: only a bare label (``<td>索引号</td><td>…</td>``) can start a pair
+            if len(text) > 12 or text[0] not in _LABEL_FIRST:
+                continue
+            if "".join(text.split()) not in _LABEL_FIELD:
+                continue
         matches = list(_LABEL_RE.finditer(text))
         if not matches:
             continue
@@ -296,10 +306,12 @@ def pick_title(
         if len(headings) >= 40:
             break
 
+    squashed = [_squash(text) for text, _ in headings]
+
     def element_for(title: str) -> HtmlElement | None:
         sq = _squash(title)
-        for text, el in headings:
-            if _squash(text) == sq:
+        for heading_sq, (_, el) in zip(squashed, headings, strict=True):
+            if heading_sq == sq:
                 return el
         return None
 
@@ -316,7 +328,7 @@ def pick_title(
     best: tuple[int, str, HtmlElement] | None = None
     min_len = max(2, len(_squash(_strip_suffix(page_title))) // 2) if page_title else 2
     for order, (text, el) in enumerate(headings):
-        sq = _squash(text)
+        sq = squashed[order]
         if len(sq) < min_len or not squashed_page_title:
             continue
         if sq in squashed_page_title:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -50,7 +51,10 @@ class LinkGroup:
         return n * (0.3 + text_factor) * (1.0 + 2.0 * self.dated / n)
 
 
+@lru_cache(maxsize=8192)
 def _abs(base_url: str, href: str) -> str | None:
+    """The absolute article URL of a link (``None`` for scripts, mail, assets ...); cached, as
+    a page repeats many of its links (headline, thumbnail and "more" links, menus)."""
     href = href.strip()
     if not href or href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
         return None
@@ -145,6 +149,7 @@ def link_groups(
         if prev is None or len(text) > prev[0]:
             per_item[item] = (len(text), url, text)
     groups: dict[str, LinkGroup] = {}
+    group_urls: dict[str, set[str]] = {}  # the urls of each group, for the membership test
     for item in order:
         _, url, text = per_item[item]
         key = _signature(item)
@@ -152,8 +157,10 @@ def link_groups(
         if group is None:
             group = groups[key] = LinkGroup(key)
         group.items += 1
-        if url in group.urls:
+        known = group_urls.setdefault(key, set())
+        if url in known:
             continue
+        known.add(url)
         group.urls.append(url)
         group.text_chars += min(len(text), 40)
         item_text = "".join(itertext(item))
