@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from crawler.dedup import Signature, signature
 from crawler.extraction import ExtractedPage
@@ -117,14 +117,26 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-class _Workers:
+PoolT = TypeVar("PoolT")
+
+
+class _Workers(Generic[PoolT]):
     """A pool of ``workers`` processes (none for 0), closed once, or at the first broken worker."""
 
     def __init__(self, workers: int) -> None:
         if workers < 0:
             raise ValueError(f"EXTRACTION_WORKERS must be 0 or more, not {workers}")
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = process_pool(workers) if workers else None
+        self._pool: PoolT | None = self._start(workers) if workers else None
+
+    def _start(self, workers: int) -> PoolT:
+        raise NotImplementedError
+
+    def _pool_pids(self, pool: PoolT) -> list[int]:
+        raise NotImplementedError
+
+    def _stop(self, pool: PoolT) -> None:
+        raise NotImplementedError
 
     @property
     def in_workers(self) -> bool:
@@ -132,12 +144,12 @@ class _Workers:
 
     def pids(self) -> list[int]:
         """The worker processes' ids (none once closed)."""
-        return list(self._pool._processes) if self._pool is not None else []
+        return self._pool_pids(self._pool) if self._pool is not None else []
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self._stop(pool)
 
 
 IN_FLIGHT = 2
@@ -284,13 +296,22 @@ class LoopPool:
         self._queue.clear()
 
 
-class Signer(_Workers):
+class Signer(_Workers[ProcessPoolExecutor]):
     """MinHash signatures of bodies, computed in worker processes.
 
     Called by the storage pipeline's writer thread for each batch (see
     :class:`crawler.db.store.ArticleStore`): the thread waits without holding the GIL, so the
     signatures, pure-Python work, no longer compete with the crawl's thread. Without workers, or
     once a worker died (logged), they are computed in the calling thread."""
+
+    def _start(self, workers: int) -> ProcessPoolExecutor:
+        return process_pool(workers)
+
+    def _pool_pids(self, pool: ProcessPoolExecutor) -> list[int]:
+        return list(pool._processes)
+
+    def _stop(self, pool: ProcessPoolExecutor) -> None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def __call__(self, bodies: list[str | None]) -> list[Signature | None]:
         pool = self._pool
@@ -304,31 +325,21 @@ class Signer(_Workers):
         return [signature(body) for body in bodies]
 
 
-class ArticleExtractor:
+class ArticleExtractor(_Workers[LoopPool]):
     """Extracts article pages on the crawl's thread or in worker processes (:class:`LoopPool`)."""
-
-    def __init__(self, workers: int) -> None:
-        if workers < 0:
-            raise ValueError(f"EXTRACTION_WORKERS must be 0 or more, not {workers}")
-        self.workers = workers
-        self._pool: LoopPool | None = LoopPool(workers) if workers else None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ArticleExtractor:
         return cls(configured_workers(settings))
 
-    @property
-    def in_workers(self) -> bool:
-        return self._pool is not None
+    def _start(self, workers: int) -> LoopPool:
+        return LoopPool(workers)
 
-    def pids(self) -> list[int]:
-        """The worker processes' ids (none once closed)."""
-        return self._pool.pids if self._pool is not None else []
+    def _pool_pids(self, pool: LoopPool) -> list[int]:
+        return pool.pids
 
-    def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
+    def _stop(self, pool: LoopPool) -> None:
+        pool.close()
 
     @staticmethod
     def _args(
