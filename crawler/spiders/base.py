@@ -55,6 +55,10 @@ NEXT_PAGE_XPATH = (
 MAX_REPORTED_URLS = 20
 
 
+ARTICLE_PRIORITY = 10
+"""Request priority of article pages: above list pages (0), so that they are fetched first."""
+
+
 class PolicySpider(scrapy.Spider):
     """Crawl HTML list pages and the article pages they link to."""
 
@@ -187,12 +191,20 @@ class PolicySpider(scrapy.Spider):
         )
 
     def article_request(self, url: str, **cb_kwargs: Any) -> scrapy.Request:
+        """An article page's request, scheduled before any list page (``ARTICLE_PRIORITY``).
+
+        Scrapy's scheduler is last-in first-out: without the priority, each list page's
+        ``下一页`` (yielded last) went first, the list chain raced ahead and the articles of every
+        list page seen waited in memory (the bench's crawl process grew 248 → 328 MB from the
+        5,000- to the 50,000-page site; with the priority 241 → 250 MB, at the same pages/s).
+        Articles first, the pending requests stay about one list page's worth."""
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
             cb_kwargs=cb_kwargs,
             meta={"pc_kind": "article"},
+            priority=ARTICLE_PRIORITY,
         )
 
     # --- list pages --------------------------------------------------------------------------
