@@ -63,7 +63,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirects.CheckedRedirectMiddleware": 600,
     # Last on the way back: article pages are extracted (in worker processes) before their
-    # callback, which then runs as a plain generator (see crawler.workers).
+    # callback, which finds the page ready in request.meta (see crawler.workers).
     "crawler.workers.ArticleExtractionMiddleware": 10,
 }
 ITEM_PIPELINES = {

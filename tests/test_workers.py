@@ -156,3 +156,39 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+class _Spider:
+    """What the middleware needs of a PolicySpider: an ``extract_page`` coroutine."""
+
+    def __init__(self) -> None:
+        self.extracted: list[str] = []
+
+    async def extract_page(self, response: HtmlResponse) -> object:
+        self.extracted.append(response.url)
+        return extract_article(response)
+
+
+def test_the_middleware_extracts_article_pages_before_their_callback() -> None:
+    from types import SimpleNamespace
+
+    from scrapy import Request
+
+    from crawler.workers import PAGE_META, ArticleExtractionMiddleware
+
+    spider = _Spider()
+    middleware = ArticleExtractionMiddleware(SimpleNamespace(spider=spider))  # type: ignore[arg-type]
+    page = article_responses("cn_gov")[0]
+
+    def passed(status: int, kind: str) -> dict[str, object]:
+        request = Request(page.url, meta={"pc_kind": kind})
+        response = page.replace(status=status, request=request)
+        out = asyncio.run(middleware.process_response(request, response))
+        assert out is response
+        return request.meta
+
+    meta = passed(200, "article")
+    assert asdict(meta[PAGE_META]) == asdict(extract_article(page))  # type: ignore[call-overload]
+    assert PAGE_META not in passed(200, "list")
+    assert PAGE_META not in passed(304, "article")
+    assert spider.extracted == [page.url]
