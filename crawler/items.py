@@ -63,6 +63,13 @@ class PolicyArticle:
 
 
 @dataclass(slots=True)
+class PreparedArticle(PolicyArticle):
+    """A :class:`PolicyArticle` already normalised and tagged where it was built (in an extraction
+    worker, by :func:`crawler.prepare.prepare_article`, with the crawl's ``TAG_VOCABULARY``): the
+    normalisation and tagging pipelines pass it through. The same fields, exported alike."""
+
+
+@dataclass(slots=True)
 class PageSeen:
     """A known article page that answered 304 Not Modified: only its ``last_seen_at`` moves."""
 

@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from crawler.dedup import Signature, signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
+from crawler.prepare import extract_prepared
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
+
+    from crawler.items import PolicyArticle
+    from crawler.prepare import ArticleContext
 
 logger = logging.getLogger(__name__)
 
@@ -158,16 +162,17 @@ IN_FLIGHT = 2
 
 
 def _serve(conn: Connection, crawl_pid: int) -> None:
-    """A :class:`LoopPool` worker: extract each job received, send back (ok, result), exit at
-    the end of the pipe (the pool closed it, or the crawl process ended)."""
+    """A :class:`LoopPool` worker: run each job received (a function and its arguments), send
+    back (ok, result), exit at the end of the pipe (the pool closed it, or the crawl process
+    ended)."""
     _init_worker(crawl_pid)
     while True:
         try:
-            args = conn.recv()
+            function, args = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            result: tuple[bool, object] = (True, extract_bytes(*args))
+            result: tuple[bool, object] = (True, function(*args))
         except Exception as exc:  # the caller gets it, as from a call on its own thread
             result = (False, exc)
         try:
@@ -216,15 +221,15 @@ class LoopPool:
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._workers if w.process.pid is not None]
 
-    async def run(self, *args: Any) -> Any:
-        """``extract_bytes(*args)`` in a worker."""
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` in a worker (a module-level function: it is pickled by name)."""
         if self._closed:
             raise BrokenProcessPool("the extraction pool is closed")
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._watch(loop)
         future: asyncio.Future[Any] = loop.create_future()
-        self._queue.append((args, future))
+        self._queue.append(((function, args), future))
         self._dispatch()
         return await future
 
@@ -239,13 +244,13 @@ class LoopPool:
     def _dispatch(self) -> None:
         for w in sorted(self._workers, key=lambda w: len(w.waiting)):
             while self._queue and len(w.waiting) < IN_FLIGHT:
-                args, future = self._queue.popleft()
+                job, future = self._queue.popleft()
                 if future.done():  # cancelled while queued
                     continue
                 try:
-                    w.conn.send(args)
+                    w.conn.send(job)
                 except OSError as exc:
-                    self._queue.appendleft((args, future))
+                    self._queue.appendleft((job, future))
                     self._break(f"sending to worker {w.process.pid} failed: {exc}")
                     return
                 w.waiting.append(future)
@@ -360,16 +365,33 @@ class ArticleExtractor(_Workers[LoopPool]):
     ) -> ExtractedPage:
         """The article fields of ``response`` (as :func:`crawler.extraction.extract_article`),
         extracted in a worker process while the crawl goes on."""
-        args = self._args(response, selectors)
+        page: ExtractedPage = await self._run(extract_bytes, *self._args(response, selectors))
+        return page
+
+    async def prepared(
+        self,
+        response: Response,
+        selectors: Mapping[str, str] | None,
+        context: ArticleContext,
+    ) -> ExtractedPage | PolicyArticle:
+        """The record of the article page ``response``, extracted, built, normalised and tagged
+        in a worker process (:func:`crawler.prepare.extract_prepared`); the extracted page when
+        it is not an article."""
+        body, url, content_type, _, selected = self._args(response, selectors)
+        result: ExtractedPage | PolicyArticle = await self._run(
+            extract_prepared, body, url, content_type, selected, context
+        )
+        return result
+
+    async def _run(self, function: Callable[..., Any], *args: Any) -> Any:
         if self._pool is None:
-            return extract_bytes(*args)
+            return function(*args)
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # no asyncio loop (another reactor): extract here
-            return extract_bytes(*args)
+            return function(*args)
         try:
-            page: ExtractedPage = await self._pool.run(*args)
-            return page
+            return await self._pool.run(function, *args)
         except BrokenProcessPool as exc:
             if self._pool is not None:
                 logger.error(
@@ -378,11 +400,12 @@ class ArticleExtractor(_Workers[LoopPool]):
                     exc,
                 )
                 self.close()
-            return extract_bytes(*args)
+            return function(*args)
 
 
 PAGE_META = "pc_page"
-"""``request.meta`` key of an article page extracted before its callback runs."""
+"""``request.meta`` key of an article page's record (or of the extracted page, when it is not an
+article) made before its callback runs."""
 
 
 class ArticleExtractionMiddleware:
@@ -393,11 +416,15 @@ class ArticleExtractionMiddleware:
     for the output: each then waits on an empty queue and is woken again, about twice Scrapy's
     own per-response work on the crawl's thread (measured with cProfile: 200 coroutine steps
     instead of 100 per page). Awaited here instead, in the downloader middleware chain, the
-    callback is an ordinary generator that finds the page ready in ``request.meta[PAGE_META]``.
+    callback is an ordinary function that finds the page's record ready in
+    ``request.meta[PAGE_META]``: built, normalised and tagged in the worker too
+    (:mod:`crawler.prepare`), so that the pipelines have that much less to do on the crawl's
+    thread.
 
     It acts on responses of article requests (``meta["pc_kind"] == "article"``) with status 200
-    of spiders that have an ``extract_page`` coroutine (``PolicySpider``). It runs last among
-    the ``process_response`` methods (lowest order): after redirects, retries and decompression.
+    of spiders that have an ``extract_page(response, request)`` coroutine (``PolicySpider``).
+    It runs last among the ``process_response`` methods (lowest order): after redirects,
+    retries and decompression.
     Without it the spider extracts on the crawl's thread.
     """
 
@@ -415,5 +442,5 @@ class ArticleExtractionMiddleware:
             and response.status == 200
             and request.meta.get("pc_kind") == "article"
         ):
-            request.meta[PAGE_META] = await extract(response)
+            request.meta[PAGE_META] = await extract(response, request)
         return response

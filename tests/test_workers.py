@@ -164,7 +164,8 @@ class _Spider:
     def __init__(self) -> None:
         self.extracted: list[str] = []
 
-    async def extract_page(self, response: HtmlResponse) -> object:
+    async def extract_page(self, response: HtmlResponse, request: object) -> object:
+        assert request is response.request
         self.extracted.append(response.url)
         return extract_article(response)
 
@@ -192,3 +193,48 @@ def test_the_middleware_extracts_article_pages_before_their_callback() -> None:
     assert PAGE_META not in passed(200, "list")
     assert PAGE_META not in passed(304, "article")
     assert spider.extracted == [page.url]
+
+
+@pytest.mark.parametrize("site", ["zj_jyt", "cn_gov"])
+def test_records_prepared_in_workers_equal_what_the_pipelines_make(site: str) -> None:
+    from types import SimpleNamespace
+
+    from crawler.items import PolicyArticle, PreparedArticle
+    from crawler.pipelines.normalize import NormalizePipeline
+    from crawler.pipelines.tagging import TaggingPipeline
+    from crawler.prepare import ArticleContext, build_article
+    from crawler.tagging import Vocabulary
+
+    responses = article_responses(site)
+    assert responses
+    context = ArticleContext(site=site, source_name="某某局", listed={"topic": "列表里的主题"})
+    crawler = SimpleNamespace(spider=None)
+    normalize = NormalizePipeline(crawler)  # type: ignore[arg-type]
+    tagging = TaggingPipeline(crawler, Vocabulary.load())  # type: ignore[arg-type]
+
+    def pipelines(item: object) -> dict[str, object]:
+        out = tagging.process_item(normalize.process_item(item))
+        assert isinstance(out, PolicyArticle)
+        return {k: v for k, v in asdict(out).items() if k != "fetched_at"}
+
+    extractor = ArticleExtractor(workers=1)
+    try:
+
+        async def prepare_all() -> list[object]:
+            return await asyncio.gather(*(extractor.prepared(r, None, context) for r in responses))
+
+        prepared = asyncio.run(prepare_all())
+    finally:
+        extractor.close()
+    tagged = 0
+    for response, record in zip(responses, prepared, strict=True):
+        assert type(record) is PreparedArticle
+        inline = build_article(extract_article(response), response.url, context)
+        assert type(inline) is PolicyArticle
+        expected = pipelines(inline)  # normalised and tagged by the pipelines
+        got = {k: v for k, v in asdict(record).items() if k != "fetched_at"}
+        assert got == expected
+        assert pipelines(record) == got  # and the pipelines pass a prepared record as it is
+        assert record.topic == "列表里的主题" and record.content_hash
+        tagged += bool(record.tags)
+    assert tagged  # the vocabulary found something: the comparison covers the tags

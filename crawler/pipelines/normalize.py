@@ -3,6 +3,8 @@
 Spiders already run the extractor's normalisers; this stage guarantees the storage contract for
 every item whatever produced it: canonical URL, no empty strings, ISO dates, 〔〕 document numbers,
 a fetch time and a content hash. Every normaliser is idempotent, so running it twice is harmless.
+Article pages extracted in worker processes arrive normalised there already
+(:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.prepare`) and pass through.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from crawler.extraction.normalize import (
     split_issuers,
     strip_pinyin_readings,
 )
-from crawler.items import Attachment, PolicyArticle
+from crawler.items import Attachment, PolicyArticle, PreparedArticle
 from crawler.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -94,6 +96,6 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item: object) -> object:
-        if isinstance(item, PolicyArticle):
+        if isinstance(item, PolicyArticle) and not isinstance(item, PreparedArticle):
             return normalize_article(item)
-        return item
+        return item  # a PreparedArticle was normalised in the extraction worker

@@ -1,4 +1,7 @@
-"""Topic tags from the vocabulary; spiders with ``require_tags`` keep only tagged articles."""
+"""Topic tags from the vocabulary; spiders with ``require_tags`` keep only tagged articles.
+
+Article pages extracted in worker processes arrive tagged there already, with the same
+``TAG_VOCABULARY`` (:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.prepare`)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import PolicyArticle
+from crawler.items import PolicyArticle, PreparedArticle
+from crawler.prepare import tag_article
 from crawler.tagging import Vocabulary
 
 if TYPE_CHECKING:
@@ -25,8 +29,8 @@ class TaggingPipeline:
     def process_item(self, item: object) -> object:
         if not isinstance(item, PolicyArticle):
             return item
-        found = self.vocabulary.tags(item.title, item.body_text)
-        item.tags = sorted(set(item.tags) | set(found))
+        if not isinstance(item, PreparedArticle):
+            tag_article(item, self.vocabulary)
         if not item.tags and getattr(self.crawler.spider, "require_tags", False):
             raise DropItem(
                 f"no topic tag matches {item.url} (the spider keeps tagged articles only)"

@@ -41,6 +41,7 @@ from crawler.extraction import ExtractedPage, extract_links
 from crawler.failures import FailureLog
 from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
+from crawler.prepare import ArticleContext, build_article
 from crawler.workers import PAGE_META, ArticleExtractor
 
 if TYPE_CHECKING:
@@ -258,10 +259,27 @@ class PolicySpider(scrapy.Spider):
         """Extracts article pages, in worker processes when ``EXTRACTION_WORKERS`` > 0."""
         return ArticleExtractor.from_settings(self.crawler.settings)
 
-    async def extract_page(self, response: Response) -> ExtractedPage:
-        """The page's fields, extracted in a worker process (awaited by
-        :class:`~crawler.workers.ArticleExtractionMiddleware` before :meth:`parse_article`)."""
-        return await self.extractor.article(response, self.field_selectors or None)
+    async def extract_page(
+        self, response: Response, request: scrapy.Request
+    ) -> ExtractedPage | PolicyArticle:
+        """The page's record, extracted, built, normalised and tagged in a worker process
+        (awaited by :class:`~crawler.workers.ArticleExtractionMiddleware` before
+        :meth:`parse_article`); the extracted page when it is not an article."""
+        context = self.article_context(response, request.cb_kwargs.get("listed"))
+        return await self.extractor.prepared(response, self.field_selectors or None, context)
+
+    def article_context(
+        self, response: Response, listed: Mapping[str, Any] | None = None
+    ) -> ArticleContext:
+        """What the record of an article page depends on besides the page."""
+        return ArticleContext(
+            site=self.name,
+            source_name=self.source_name,
+            listed=dict(listed or {}),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            vocabulary=self.crawler.settings.get("TAG_VOCABULARY") or None,
+        )
 
     def parse_article(
         self, response: Response, listed: Mapping[str, Any] | None = None
@@ -276,15 +294,19 @@ class PolicySpider(scrapy.Spider):
     def _article_output(
         self, response: Response, listed: Mapping[str, Any] | None
     ) -> Iterator[PolicyArticle | PageSeen]:
-        page: ExtractedPage | None = response.meta.pop(PAGE_META, None)
+        ready: ExtractedPage | PolicyArticle | None = response.meta.pop(PAGE_META, None)
         if response.status == 304:  # a conditional revisit: unchanged since we stored it
             self.stats.inc_value("incremental/not_modified")
             yield PageSeen(response.url)
             return
         if self.check_blocked(response):
             return
-        if page is None:  # not extracted on the way (middleware disabled): extract here
-            page = self.extractor.extract(response, self.field_selectors or None)
+        if isinstance(ready, PolicyArticle):  # prepared in a worker process
+            self.succeeded(response)
+            yield ready
+            return
+        # not extracted on the way (middleware disabled): extract here, pipelines normalise
+        page = ready or self.extractor.extract(response, self.field_selectors or None)
         if page.kind != "article":
             stats = self.stats
             stats.inc_value("article/not_article")
@@ -299,31 +321,9 @@ class PolicySpider(scrapy.Spider):
     def build_item(
         self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
     ) -> PolicyArticle:
-        """The item from the extracted page; values a list record gave win over the page's."""
-        item = PolicyArticle(
-            url=response.url,
-            site=self.name,
-            source_name=page.source_name or self.source_name,
-            title=page.title,
-            publish_date=page.publish_date,
-            written_date=page.written_date,
-            doc_number=page.doc_number,
-            issuer=page.issuer,
-            issuers=list(page.issuers),
-            index_number=page.index_number,
-            topic=page.topic,
-            author=page.author,
-            body_text=page.body_text,
-            body_html=page.body_html,
-            attachments=list(page.attachments),
-            fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-        )
-        for name, value in listed.items():
-            if value not in (None, "") and hasattr(item, name):
-                setattr(item, name, value)
-        return item
+        """The item from the extracted page (:func:`crawler.prepare.build_article`): values a
+        list record gave win over the page's."""
+        return build_article(page, response.url, self.article_context(response, listed))
 
     # --- failures ----------------------------------------------------------------------------
     def check_blocked(self, response: Response) -> bool:

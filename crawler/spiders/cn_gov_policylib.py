@@ -18,9 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.extraction import ExtractedPage
 from crawler.extraction.normalize import parse_date
-from crawler.items import PolicyArticle
 from crawler.spiders.base import JsonApiSpider
 
 API = (
@@ -90,13 +88,3 @@ class CnGovPolicylibSpider(JsonApiSpider):
         query = [(k, str(page + 1) if k == "p" else v) for k, v in parse_qsl(parts.query, True)]
         url = urlunsplit(parts._replace(query=urlencode(query)))
         return self.list_request(url, page=page + 1)
-
-    def build_item(
-        self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
-    ) -> PolicyArticle:
-        """The record's values win, except that its plain 发布日期 keeps the page's time of day."""
-        listed_date = listed.get("publish_date")
-        page_date = page.publish_date or ""
-        if listed_date and len(page_date) > 10 and page_date[:10] == listed_date:
-            listed = {k: v for k, v in listed.items() if k != "publish_date"}
-        return super().build_item(page, response, listed)
