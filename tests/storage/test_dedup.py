@@ -165,6 +165,28 @@ def test_a_changed_page_keeps_its_previous_version_with_a_diff(engine: Engine) -
     assert "-四、强化组织保障。" in revision.diff and "+四、加强组织领导。" in revision.diff
 
 
+def test_signatures_are_datasketch_minhashes_value_for_value() -> None:
+    import numpy as np
+    from datasketch import MinHash
+
+    from crawler.dedup import NUM_PERM, SEED, minhash_values, normalised_text, shingle_hashes
+
+    rng = np.random.default_rng(7)
+    inputs = [
+        shingle_hashes(normalised_text(BODY)),
+        rng.integers(0, 2**32, size=3_000, dtype=np.uint64),  # the whole 32-bit range
+        np.array([0, 2**32 - 1], dtype=np.uint64),
+        np.array([5, 5, 5], dtype=np.uint64),
+    ]
+    for hashes in inputs:
+        reference = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda v: v)
+        reference.update_batch(hashes.tolist())
+        assert minhash_values(hashes).tolist() == reference.hashvalues.tolist()
+    signed = signature(BODY)
+    assert signed is not None
+    assert signed.values.tolist() == minhash_values(inputs[0]).tolist()
+
+
 def test_short_bodies_get_no_signature() -> None:
     assert signature("见附件。") is None
     assert signature(BODY) is not None
