@@ -50,6 +50,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "STORAGE_MAX_PENDING_BATCHES": _number(int, 1),
     "STORAGE_THREAD_SWITCH_INTERVAL": _number(float, 0.0001),
     "EXTRACTION_WORKERS": _number(int, 0),
+    "EXTRACTION_WORKERS_NICE": _number(int, 0),
     "REVISIT_DAYS": _number(float, 0),
     "INCREMENTAL_KNOWN_IN_A_ROW": _number(int, 1),
     "RETRY_BACKOFF_HOURS": _number(float, 0),

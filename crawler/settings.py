@@ -94,6 +94,9 @@ STORAGE_BATCH_SIZE = 200
 EXTRACTION_WORKERS = os.environ.get("EXTRACTION_WORKERS") or None
 """Processes extracting article pages, and as many signing new articles (None: one per CPU beyond
 the first; 0: both on the crawl's own threads)."""
+EXTRACTION_WORKERS_NICE = 10
+"""The worker processes run this much lower in CPU priority (``nice``) than the crawl, whose one
+thread the whole crawl waits on: when the cores are busy, it goes first (0: the same priority)."""
 STORAGE_THREAD = True
 """Write the batches in a background thread, overlapping the database's work with the crawl."""
 STORAGE_THREAD_SWITCH_INTERVAL = 0.001

@@ -71,6 +71,11 @@ def configured_workers(settings: BaseSettings) -> int:
     return default_workers() if value in (None, "") else int(value)
 
 
+def configured_nice(settings: BaseSettings) -> int:
+    """``EXTRACTION_WORKERS_NICE``: how much lower the workers' CPU priority is than the crawl's."""
+    return settings.getint("EXTRACTION_WORKERS_NICE", 0)
+
+
 def _running(pid: int) -> bool:
     """Whether process ``pid`` exists and has not ended (a zombie that its parent has not reaped
     yet has ended: its parent may be waiting for our end of a pipe to close)."""
@@ -89,10 +94,13 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _init_worker(crawl_pid: int) -> None:
-    """Ignore Ctrl-C (the crawl decides when to stop) and exit when the crawl process is gone,
-    however it ended (a crawl killed by cron or the OOM killer must not leave workers behind)."""
+def _init_worker(crawl_pid: int, nice: int = 0) -> None:
+    """Ignore Ctrl-C (the crawl decides when to stop), run ``nice`` steps below the crawl's CPU
+    priority, and exit when the crawl process is gone, however it ended (a crawl killed by cron
+    or the OOM killer must not leave workers behind)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice > 0:
+        os.nice(nice)
 
     def watch() -> None:
         while _running(crawl_pid):
@@ -106,7 +114,7 @@ def _ready() -> int:
     return os.getpid()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
+def process_pool(workers: int, nice: int = 0) -> ProcessPoolExecutor:
     """``workers`` processes from the fork server, ignoring Ctrl-C, started now."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
@@ -114,7 +122,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), nice),
     )
     for _ in range(workers):
         pool.submit(_ready)  # start the workers now, while the first pages load
@@ -127,10 +135,11 @@ PoolT = TypeVar("PoolT")
 class _Workers(Generic[PoolT]):
     """A pool of ``workers`` processes (none for 0), closed once, or at the first broken worker."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, nice: int = 0) -> None:
         if workers < 0:
             raise ValueError(f"EXTRACTION_WORKERS must be 0 or more, not {workers}")
         self.workers = workers
+        self.nice = nice
         self._pool: PoolT | None = self._start(workers) if workers else None
 
     def _start(self, workers: int) -> PoolT:
@@ -161,11 +170,11 @@ IN_FLIGHT = 2
 (so that it never waits for the crawl's thread), and never so many that a send would block."""
 
 
-def _serve(conn: Connection, crawl_pid: int) -> None:
+def _serve(conn: Connection, crawl_pid: int, nice: int = 0) -> None:
     """A :class:`LoopPool` worker: run each job received (a function and its arguments), send
     back (ok, result), exit at the end of the pipe (the pool closed it, or the crawl process
     ended)."""
-    _init_worker(crawl_pid)
+    _init_worker(crawl_pid, nice)
     while True:
         try:
             function, args = conn.recv()
@@ -201,7 +210,7 @@ class LoopPool:
     A worker that dies breaks the pool (:class:`BrokenProcessPool` for every job in hand).
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, nice: int = 0) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         self._workers: list[_PoolWorker] = []
@@ -211,7 +220,7 @@ class LoopPool:
         for _ in range(workers):
             parent, child = context.Pipe(duplex=True)
             process = context.Process(
-                target=_serve, args=(child, os.getpid()), name="extraction", daemon=True
+                target=_serve, args=(child, os.getpid(), nice), name="extraction", daemon=True
             )
             process.start()
             child.close()
@@ -310,7 +319,7 @@ class Signer(_Workers[ProcessPoolExecutor]):
     once a worker died (logged), they are computed in the calling thread."""
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
-        return process_pool(workers)
+        return process_pool(workers, self.nice)
 
     def _pool_pids(self, pool: ProcessPoolExecutor) -> list[int]:
         return list(pool._processes)
@@ -335,10 +344,10 @@ class ArticleExtractor(_Workers[LoopPool]):
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ArticleExtractor:
-        return cls(configured_workers(settings))
+        return cls(configured_workers(settings), configured_nice(settings))
 
     def _start(self, workers: int) -> LoopPool:
-        return LoopPool(workers)
+        return LoopPool(workers, self.nice)
 
     def _pool_pids(self, pool: LoopPool) -> list[int]:
         return pool.pids

@@ -238,3 +238,21 @@ def test_records_prepared_in_workers_equal_what_the_pipelines_make(site: str) ->
         assert record.topic == "列表里的主题" and record.content_hash
         tagged += bool(record.tags)
     assert tagged  # the vocabulary found something: the comparison covers the tags
+
+
+def test_workers_run_at_the_configured_lower_cpu_priority() -> None:
+    def nice(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+    own = nice(os.getpid())
+    extractor, signer = ArticleExtractor(1, nice=5), Signer(1, nice=3)
+    try:
+        # a job done by each: the workers have started (and set their priority first)
+        assert signer([None]) == [None]
+        page = asyncio.run(extractor.article(article_responses("zj_jyt")[0]))
+        assert page.kind == "article"
+        assert [nice(pid) for pid in extractor.pids()] == [min(19, own + 5)]
+        assert [nice(pid) for pid in signer.pids()] == [min(19, own + 3)]
+    finally:
+        extractor.close()
+        signer.close()

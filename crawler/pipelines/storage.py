@@ -34,7 +34,7 @@ from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult, sign_here, touch
 from crawler.items import PageSeen, PolicyArticle
 from crawler.spool import Spool
-from crawler.workers import Signer, configured_workers
+from crawler.workers import Signer, configured_nice, configured_workers
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -118,7 +118,8 @@ class StoragePipeline:
         if self.threaded and _loop_running():
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage")
             # the writer thread has the batches' signatures computed in worker processes
-            self._signer = Signer(configured_workers(self.crawler.settings))
+            settings = self.crawler.settings
+            self._signer = Signer(configured_workers(settings), configured_nice(settings))
             self.store.signer = self._signer
             # The writer's Python work (signatures, SQLAlchemy) holds the GIL; Python's default
             # 5 ms hand-over lets it keep the reactor waiting that long (1 ms: +7 % pages/s).
