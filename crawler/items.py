@@ -9,7 +9,11 @@ Dates are ISO-8601 strings: ``YYYY-MM-DD`` when the page gives only a day, or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.dedup import Signature
 
 
 @dataclass(slots=True)
@@ -62,11 +66,30 @@ class PolicyArticle:
     """HTTP ``Last-Modified`` of the article page (for conditional revisits)."""
 
 
-@dataclass(slots=True)
 class PreparedArticle(PolicyArticle):
     """A :class:`PolicyArticle` already normalised and tagged where it was built (in an extraction
     worker, by :func:`crawler.prepare.prepare_article`, with the crawl's ``TAG_VOCABULARY``): the
-    normalisation and tagging pipelines pass it through. The same fields, exported alike."""
+    normalisation and tagging pipelines pass it through. The same fields, exported alike.
+
+    It also carries the MinHash :class:`~crawler.dedup.Signature` of its body (None when the body
+    is too short to compare), made there too, for the storage writer: an attribute, not a field,
+    so exports and feeds do not see it. Whatever changes its body must not keep it prepared."""
+
+    __slots__ = ("signature",)
+    signature: Signature | None
+
+    def __init__(self, *args: Any, signature: Signature | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.signature = signature
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the dataclass's own pickling knows only the fields
+        values = {f.name: getattr(self, f.name) for f in fields(PolicyArticle)}
+        return (_prepared, (values, self.signature))
+
+
+def _prepared(values: dict[str, Any], signature: Signature | None) -> PreparedArticle:
+    return PreparedArticle(**values, signature=signature)
 
 
 @dataclass(slots=True)

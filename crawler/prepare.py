@@ -6,9 +6,11 @@ depends only on the page and on plain values known when the page arrives (the sp
 source, the list record, two response headers, the vocabulary file), so it runs where the page is
 extracted: in the extraction worker processes (:mod:`crawler.workers`), off the crawl's thread.
 The result is a :class:`~crawler.items.PreparedArticle`, which the normalisation and tagging
-pipelines pass through instead of doing the same work again. Items made any other way (a spider's
-own, an extraction on the crawl's thread) are normalised and tagged by the pipelines, as before;
-either way the stored record is the same (``tests/test_prepare.py`` checks it on every fixture).
+pipelines pass through instead of doing the same work again; it carries the MinHash signature of
+its body, which the storage writer would otherwise have had computed. Items made any other way (a
+spider's own, an extraction on the crawl's thread) are normalised and tagged by the pipelines and
+signed by the writer, as before; either way the stored record is the same
+(``tests/test_workers.py`` compares the two on fixture pages).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
+from crawler.dedup import signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
 from crawler.items import PolicyArticle, PreparedArticle
@@ -108,7 +111,8 @@ def tag_article(item: PolicyArticle, vocab: Vocabulary) -> PolicyArticle:
 
 
 def prepare_article(page: ExtractedPage, url: str, context: ArticleContext) -> PolicyArticle:
-    """The record of an article page, normalised and tagged: a :class:`PreparedArticle`.
+    """The record of an article page, normalised and tagged, with the MinHash signature of its
+    body for the storage writer: a :class:`PreparedArticle`.
 
     An item that normalisation refuses (no title and no body) comes back as a plain
     :class:`PolicyArticle`, for the pipeline to drop with its reason where it is counted."""
@@ -118,7 +122,8 @@ def prepare_article(page: ExtractedPage, url: str, context: ArticleContext) -> P
     except DropItem:
         return item
     tag_article(item, vocabulary(context.vocabulary))
-    return PreparedArticle(**{name: getattr(item, name) for name in ITEM_FIELDS})
+    values = {name: getattr(item, name) for name in ITEM_FIELDS}
+    return PreparedArticle(**values, signature=signature(item.body_text))
 
 
 def extract_prepared(

@@ -6,9 +6,10 @@ and analysing an article page costs more CPU than Scrapy's whole work per page. 
 processes on the other cores while the crawl goes on: ``EXTRACTION_WORKERS`` worker processes
 (default: one per CPU beyond the first; ``0`` extracts on the crawl's thread, as does a machine
 with one CPU). Article pages go to the workers through :class:`ArticleExtractionMiddleware` and
-:class:`LoopPool`. The storage pipeline's writer thread has its batches' MinHash signatures
-computed in a pool of the same size (:class:`Signer`). Results are the same either way; the
-order of items may differ.
+:class:`LoopPool`, which also build, normalise, tag and sign their records
+(:mod:`crawler.prepare`). The storage pipeline's writer thread has the MinHash signatures of
+other items computed in a pool of the same size (:class:`Signer`, started when first needed).
+Results are the same either way; the order of items may differ.
 
 Workers are started with ``forkserver`` (not ``fork``: the crawl process has threads and open
 sockets), ignore Ctrl-C (the crawl decides when to stop), are shut down when the spider closes,
@@ -135,12 +136,24 @@ PoolT = TypeVar("PoolT")
 class _Workers(Generic[PoolT]):
     """A pool of ``workers`` processes (none for 0), closed once, or at the first broken worker."""
 
+    lazy = False
+    """Start the processes at the first job instead of at once."""
+
     def __init__(self, workers: int, nice: int = 0) -> None:
         if workers < 0:
             raise ValueError(f"EXTRACTION_WORKERS must be 0 or more, not {workers}")
         self.workers = workers
         self.nice = nice
-        self._pool: PoolT | None = self._start(workers) if workers else None
+        self._pool: PoolT | None = None
+        self._closed = False
+        if workers and not self.lazy:
+            self._pool = self._start(workers)
+
+    def _started(self) -> PoolT | None:
+        """The pool, started now if it is lazy and not started yet (None: no workers, closed)."""
+        if self._pool is None and self.workers and not self._closed:
+            self._pool = self._start(self.workers)
+        return self._pool
 
     def _start(self, workers: int) -> PoolT:
         raise NotImplementedError
@@ -160,6 +173,7 @@ class _Workers(Generic[PoolT]):
         return self._pool_pids(self._pool) if self._pool is not None else []
 
     def close(self) -> None:
+        self._closed = True
         pool, self._pool = self._pool, None
         if pool is not None:
             self._stop(pool)
@@ -316,7 +330,9 @@ class Signer(_Workers[ProcessPoolExecutor]):
     Called by the storage pipeline's writer thread for each batch (see
     :class:`crawler.db.store.ArticleStore`): the thread waits without holding the GIL, so the
     signatures, pure-Python work, no longer compete with the crawl's thread. Without workers, or
-    once a worker died (logged), they are computed in the calling thread."""
+    once a worker died (logged), they are computed in the calling thread. Article pages prepared
+    in the extraction workers come signed (:mod:`crawler.prepare`), so the processes start only
+    when a batch holds other items."""
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
         return process_pool(workers, self.nice)
@@ -327,8 +343,10 @@ class Signer(_Workers[ProcessPoolExecutor]):
     def _stop(self, pool: ProcessPoolExecutor) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
+    lazy = True  # articles prepared in the extraction workers come signed already
+
     def __call__(self, bodies: list[str | None]) -> list[Signature | None]:
-        pool = self._pool
+        pool = self._started()
         if pool is not None:
             chunk = max(1, len(bodies) // (4 * self.workers))
             try:

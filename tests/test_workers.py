@@ -18,6 +18,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.config import ConfigError, validate
 from crawler.db.store import sign_here
+from crawler.dedup import signature
 from crawler.extraction import extract_article
 from crawler.workers import ArticleExtractor, Signer
 
@@ -236,6 +237,10 @@ def test_records_prepared_in_workers_equal_what_the_pipelines_make(site: str) ->
         assert got == expected
         assert pipelines(record) == got  # and the pipelines pass a prepared record as it is
         assert record.topic == "列表里的主题" and record.content_hash
+        made_here = signature(record.body_text)
+        assert made_here is not None and record.signature is not None  # signed in the worker
+        assert record.signature.values.tolist() == made_here.values.tolist()
+        assert record.signature.band_keys() == made_here.band_keys()
         tagged += bool(record.tags)
     assert tagged  # the vocabulary found something: the comparison covers the tags
 

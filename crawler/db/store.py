@@ -56,7 +56,7 @@ from crawler.db.models import (
 )
 from crawler.dedup import NEAR_DUPLICATE_JACCARD, Signature, document_key, signature, url_key
 from crawler.extraction.normalize import to_simplified
-from crawler.items import PolicyArticle
+from crawler.items import PolicyArticle, PreparedArticle
 
 ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 ATTACHMENTS: Table = AttachmentRow.__table__  # type: ignore[assignment]
@@ -341,7 +341,7 @@ class ArticleStore:
         # for (at most the ``sources`` upsert's, which does not block the holder's foreign-key
         # checks): the holder's inserts and updates never deadlock with it.
         new = [k for k in latest if k not in known]
-        signatures = self.signer([latest[k].body_text for k in new]) if new else []
+        signatures = self._signatures([latest[k] for k in new])
         fresh = [
             self._new(k, latest[k], source_id, now, sig)
             for k, sig in zip(new, signatures, strict=True)
@@ -463,6 +463,18 @@ class ArticleStore:
         ]
         if rows:
             conn.execute(insert(ATTACHMENTS), rows)
+
+    def _signatures(self, items: list[PolicyArticle]) -> list[Signature | None]:
+        """The items' MinHash signatures: those made with a prepared article in the extraction
+        worker (:class:`PreparedArticle`), the others by :attr:`signer`."""
+        unsigned = [n for n, item in enumerate(items) if not isinstance(item, PreparedArticle)]
+        signed = self.signer([items[n].body_text for n in unsigned]) if unsigned else []
+        out: list[Signature | None] = [
+            item.signature if isinstance(item, PreparedArticle) else None for item in items
+        ]
+        for n, sig in zip(unsigned, signed, strict=True):
+            out[n] = sig
+        return out
 
     # --- clusters ----------------------------------------------------------------------------
     @staticmethod

@@ -187,6 +187,29 @@ def test_signatures_are_datasketch_minhashes_value_for_value() -> None:
     assert signed.values.tolist() == minhash_values(inputs[0]).tolist()
 
 
+def test_prepared_articles_bring_their_signatures_and_the_signer_signs_the_rest(
+    engine: Engine,
+) -> None:
+    from dataclasses import asdict
+
+    from crawler.items import PreparedArticle
+
+    signed: list[str | None] = []
+
+    def signer(bodies: list[str | None]) -> list[object]:
+        signed.extend(bodies)
+        return [signature(body) for body in bodies]
+
+    store = ArticleStore(engine, signer=signer)  # type: ignore[arg-type]
+    original = item("https://www.gov.cn/a.htm")
+    repost = item("https://edu.sh.gov.cn/c.html", body="（转载）" + BODY, site="sh_edu")
+    prepared = PreparedArticle(**asdict(repost), signature=signature(repost.body_text))
+    store.write([original], SourceInfo("cn_gov"))
+    result = store.write([prepared], SourceInfo("sh_edu"))
+    assert signed == [BODY]  # the prepared article was not signed again
+    assert result.layers["near"] == 1  # its own signature found the original
+
+
 def test_short_bodies_get_no_signature() -> None:
     assert signature("见附件。") is None
     assert signature(BODY) is not None
