@@ -83,3 +83,29 @@ def test_a_list_page_without_items_fails_the_run(tmp_path: Path) -> None:
     [run] = runs(tmp_path)
     assert run.status == "failed"
     assert any("empty list page https://www.gov.cn/zhengce/zuixin/" in p for p in run.problems)
+
+
+def test_start_up_objects_are_frozen_out_of_garbage_collection_while_the_spider_runs() -> None:
+    import gc
+
+    import pytest
+    from scrapy import Spider, signals
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions import GcFreeze
+
+    crawler = get_crawler(Spider, {"GC_FREEZE": True, "EXTENSIONS_BASE": {}})
+    extension = GcFreeze.from_crawler(crawler)
+    spider = Spider(name="s")
+    assert gc.get_freeze_count() == 0
+    try:
+        crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
+        assert gc.get_freeze_count() > 10_000  # modules, classes, functions of the crawl
+        crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+    del extension  # kept until here: the signals hold their receivers weakly
+    with pytest.raises(NotConfigured):
+        GcFreeze.from_crawler(get_crawler(Spider, {"GC_FREEZE": False}))
