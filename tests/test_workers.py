@@ -261,3 +261,33 @@ def test_workers_run_at_the_configured_lower_cpu_priority() -> None:
     finally:
         extractor.close()
         signer.close()
+
+
+def test_a_spider_that_builds_its_own_records_gets_extracted_pages() -> None:
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extraction import ExtractedPage
+    from crawler.items import PolicyArticle, PreparedArticle
+    from crawler.spiders.cn_gov import CnGovSpider
+
+    class OwnRecords(CnGovSpider):
+        name = "own_records"
+
+        def build_item(self, page, response, listed):  # type: ignore[no-untyped-def]
+            item = super().build_item(page, response, listed)
+            item.topic = "自定"
+            return item
+
+    response = article_responses("cn_gov")[0]
+    request = Request(response.url, cb_kwargs={"listed": {}})
+    results = {}
+    for cls in (CnGovSpider, OwnRecords):
+        crawler = get_crawler(cls, {"EXTRACTION_WORKERS": 0})
+        spider = cls.from_crawler(crawler)
+        results[cls] = asyncio.run(spider.extract_page(response, request))
+    assert type(results[CnGovSpider]) is PreparedArticle
+    own = results[OwnRecords]
+    assert isinstance(own, ExtractedPage)  # only extracted: its record is built by the spider
+    item = OwnRecords.from_crawler(get_crawler(OwnRecords)).build_item(own, response, {})
+    assert isinstance(item, PolicyArticle) and item.topic == "自定"

@@ -264,7 +264,10 @@ class PolicySpider(scrapy.Spider):
     ) -> ExtractedPage | PolicyArticle:
         """The page's record, extracted, built, normalised and tagged in a worker process
         (awaited by :class:`~crawler.workers.ArticleExtractionMiddleware` before
-        :meth:`parse_article`); the extracted page when it is not an article."""
+        :meth:`parse_article`); the extracted page when it is not an article, or when the
+        spider builds its records itself (overrides :meth:`build_item`)."""
+        if type(self).build_item is not PolicySpider.build_item:
+            return await self.extractor.article(response, self.field_selectors or None)
         context = self.article_context(response, request.cb_kwargs.get("listed"))
         return await self.extractor.prepared(response, self.field_selectors or None, context)
 
@@ -322,7 +325,8 @@ class PolicySpider(scrapy.Spider):
         self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
     ) -> PolicyArticle:
         """The item from the extracted page (:func:`crawler.prepare.build_article`): values a
-        list record gave win over the page's."""
+        list record gave win over the page's. A spider that overrides it has its article pages
+        only extracted in the workers, and its records built, normalised and tagged here."""
         return build_article(page, response.url, self.article_context(response, listed))
 
     # --- failures ----------------------------------------------------------------------------

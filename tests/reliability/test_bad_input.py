@@ -25,6 +25,7 @@ from scrapy.exceptions import DropItem
 from crawler.extraction import ExtractedPage, extract_from_bytes
 from crawler.items import PolicyArticle
 from crawler.pipelines.normalize import normalize_article
+from crawler.prepare import ArticleContext, build_article
 from tests.conftest import FIXTURES, ROOT
 from tests.reliability.sites import NOTICES
 
@@ -100,23 +101,7 @@ def declare(body: bytes, meta: str | None) -> bytes:
 
 
 def item_of(page: ExtractedPage) -> PolicyArticle:
-    return PolicyArticle(
-        url=page.url,
-        site="test_faulty",
-        title=page.title,
-        publish_date=page.publish_date,
-        written_date=page.written_date,
-        doc_number=page.doc_number,
-        issuer=page.issuer,
-        issuers=list(page.issuers),
-        index_number=page.index_number,
-        topic=page.topic,
-        author=page.author,
-        source_name=page.source_name,
-        body_text=page.body_text,
-        body_html=page.body_html,
-        attachments=list(page.attachments),
-    )
+    return build_article(page, page.url, ArticleContext(site="test_faulty"))
 
 
 # --- mutations ---------------------------------------------------------------------------------
