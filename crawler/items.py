@@ -66,6 +66,10 @@ class PolicyArticle:
     """HTTP ``Last-Modified`` of the article page (for conditional revisits)."""
 
 
+FIELD_NAMES = tuple(f.name for f in fields(PolicyArticle))
+"""The fields of a :class:`PolicyArticle`, in order."""
+
+
 class PreparedArticle(PolicyArticle):
     """A :class:`PolicyArticle` already normalised and tagged where it was built (in an extraction
     worker, by :func:`crawler.prepare.prepare_article`, with the crawl's ``TAG_VOCABULARY``): the
@@ -84,7 +88,7 @@ class PreparedArticle(PolicyArticle):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # the dataclass's own pickling knows only the fields
-        values = {f.name: getattr(self, f.name) for f in fields(PolicyArticle)}
+        values = {name: getattr(self, name) for name in FIELD_NAMES}
         return (_prepared, (values, self.signature))
 
 

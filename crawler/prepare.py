@@ -16,7 +16,7 @@ signed by the writer, as before; either way the stored record is the same
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,14 +26,12 @@ from scrapy.exceptions import DropItem
 from crawler.dedup import signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
-from crawler.items import PolicyArticle, PreparedArticle
+from crawler.items import FIELD_NAMES, PolicyArticle, PreparedArticle
 from crawler.pipelines.normalize import normalize_article
 from crawler.tagging import DEFAULT_VOCABULARY, Vocabulary
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-ITEM_FIELDS = tuple(f.name for f in fields(PolicyArticle))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +78,7 @@ def build_article(page: ExtractedPage, url: str, context: ArticleContext) -> Pol
     )
     page_date = page.publish_date or ""
     for name, value in context.listed.items():
-        if value in (None, "") or name not in ITEM_FIELDS:
+        if value in (None, "") or name not in FIELD_NAMES:
             continue
         if name == "publish_date" and len(page_date) > 10 and page_date[:10] == value:
             continue  # the page's time of day on the record's day
@@ -122,7 +120,7 @@ def prepare_article(page: ExtractedPage, url: str, context: ArticleContext) -> P
     except DropItem:
         return item
     tag_article(item, vocabulary(context.vocabulary))
-    values = {name: getattr(item, name) for name in ITEM_FIELDS}
+    values = {name: getattr(item, name) for name in FIELD_NAMES}
     return PreparedArticle(**values, signature=signature(item.body_text))
 
 
