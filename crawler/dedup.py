@@ -33,10 +33,16 @@ from crawler.urls import canonical_url
 
 SHINGLE = 5
 NUM_PERM = 128
-BANDS = 32
-ROWS = NUM_PERM // BANDS
-"""32 bands of 4 rows: a pair with Jaccard similarity 0.5 becomes a candidate with p = 0.87,
-one at 0.3 with p = 0.23; candidates are then checked against ``NEAR_DUPLICATE_JACCARD``."""
+ROWS = 4
+BANDS = 16
+"""16 bands of 4 rows, over the first 64 of the signature's 128 values (the similarity estimate
+uses all 128): a pair with Jaccard similarity 0.8 becomes a candidate with p = 0.9998, 0.7 with
+0.988, 0.6 with 0.89, 0.3 with 0.12; candidates are then checked against
+``NEAR_DUPLICATE_JACCARD``. Each band key is a row of the ``lsh_bands`` index, written at a
+random place of it: on a large database every key costs a page write (see docs/benchmarks.md),
+so the band count is the write cost of near-duplicate detection. 32 bands of 4 rows found 0.2 %
+more of the labelled reposts of ``bench/dedup.py`` (recall 0.996 against 0.994, all of it
+among heavily edited ones) at twice the index size and page writes."""
 NEAR_DUPLICATE_JACCARD = 0.6
 MIN_BODY_CHARS = 80
 """Bodies shorter than this are not compared as near-duplicates (too little text to tell)."""
@@ -96,7 +102,7 @@ class Signature:
     values: np.ndarray[Any, np.dtype[np.uint32]]
     keys: tuple[int, ...] = ()
     """The band keys, when computed with the signature (:func:`signature` does, in the signing
-    worker, so that the storage writer does not hash 32 bands per article holding the GIL)."""
+    worker, so that the storage writer does not hash the bands of every article holding the GIL)."""
 
     def to_bytes(self) -> bytes:
         return self.values.astype("<u4").tobytes()

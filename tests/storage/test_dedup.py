@@ -241,3 +241,50 @@ def test_the_readme_queries_answer_on_a_cluster_and_a_revision(engine: Engine) -
         assert sorted(agencies) == ["上海市教委", "中国政府网"]
         [change] = conn.execute(text(changes)).all()
     assert "+（此件公开发布）" in change.diff
+
+
+def band_rows(engine: Engine) -> dict[int, set[int]]:
+    from crawler.db.models import LshBand
+
+    found: dict[int, set[int]] = {}
+    with engine.connect() as conn:
+        for key, article_id in conn.execute(select(LshBand.band_key, LshBand.article_id)):
+            found.setdefault(article_id, set()).add(key)
+    return found
+
+
+def test_migration_0005_keeps_16_of_the_32_band_keys_and_stored_copies_are_still_found(
+    engine: Engine,
+) -> None:
+    from importlib import import_module
+
+    from crawler.db import current_revision, head_revision, upgrade
+    from crawler.dedup import BANDS
+    from tests.research.test_search import upgrade_down
+
+    migration = import_module("crawler.db.migrations.versions.0005_lsh_16_bands")
+    store = ArticleStore(engine)
+    store.write(
+        [item("https://www.gov.cn/a.htm"), item("https://www.moe.gov.cn/b.htm", body=OTHER_BODY)],
+        SourceInfo("cn_gov"),
+    )
+    current = band_rows(engine)
+    assert [len(keys) for keys in current.values()] == [BANDS, BANDS] == [16, 16]
+    for body in (BODY, OTHER_BODY):  # the migration's own key computation is the code's
+        signed = signature(body)
+        assert signed is not None
+        assert migration.band_keys(signed.to_bytes(), BANDS) == signed.band_keys()
+
+    upgrade_down(engine, "0004")  # the 32 bands of the previous code
+    older = band_rows(engine)
+    assert {id_: len(keys) for id_, keys in older.items()} == {id_: 32 for id_ in current}
+    assert all(current[id_] < older[id_] for id_ in current)
+
+    upgrade(engine)
+    assert current_revision(engine) == head_revision(engine)
+    assert band_rows(engine) == current
+    repost = "（转载）" + BODY.replace("各地", "各区")
+    result = store.write(
+        [item("https://edu.sh.gov.cn/c.html", body=repost, site="sh_edu")], SourceInfo("sh_edu")
+    )
+    assert result.layers["near"] == 1
