@@ -103,6 +103,9 @@ EXTRACTION_WORKERS_NICE = 10
 thread the whole crawl waits on: when the cores are busy, it goes first (0: the same priority)."""
 STORAGE_THREAD = True
 """Write the batches in a background thread, overlapping the database's work with the crawl."""
+STORAGE_BACKGROUND_CHECKPOINTS = True
+"""SQLite: copy the write-ahead log back into the database file in a thread of its own, so that
+a commit does not wait for the disk (``crawler.db.checkpoints``)."""
 STORAGE_THREAD_SWITCH_INTERVAL = 0.001
 """Seconds between GIL hand-overs while the writer thread runs (Python's default is 0.005)."""
 STORAGE_MAX_PENDING_BATCHES = 2

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from crawler.db import fulltext
+from crawler.db.checkpoints import BackgroundCheckpoints
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,11 @@ def redact(url: str) -> str:
         return "<unparsable DATABASE_URL>"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, foreign keys and its folder created."""
+def make_engine(url: str, *, background_checkpoints: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL mode, foreign keys and its folder created, and with
+    ``background_checkpoints`` its WAL checkpoints in a thread of their own (a database file
+    only; see :mod:`crawler.db.checkpoints`). The writer of a crawl wants them; short-lived
+    engines that write a row now and then do not need them."""
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -44,6 +48,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        on_file = database and database != ":memory:" and not database.startswith("file:")
+        if background_checkpoints and on_file:
+            BackgroundCheckpoints(str(database)).attach(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)

@@ -85,7 +85,10 @@ class StoragePipeline:
                 f"STORAGE_MAX_PENDING_BATCHES must be at least 1, not {self.max_pending}"
             )
         try:
-            self.engine: Engine = make_engine(self.url)
+            self.engine: Engine = make_engine(
+                self.url,
+                background_checkpoints=settings.getbool("STORAGE_BACKGROUND_CHECKPOINTS", True),
+            )
         except DatabaseConfigError as exc:
             raise ValueError(f"DATABASE_URL: {exc}") from exc
         self.store = ArticleStore(self.engine)
