@@ -579,12 +579,9 @@ def measure(db: Database, items: list[PolicyArticle], size: int) -> dict[str, An
     # background checkpoints ran meanwhile on the other core: their time and CPU are reported
     # (the CPU is also in the client CPU).
     pending = flush_pending(db) / n * 1000
-    busy, background = (
-        (after - before) / n * 1000
-        for after, before in zip(
-            _checkpoint_seconds(db), (busy_started, background_started), strict=True
-        )
-    )
+    busy_now, background_now = _checkpoint_seconds(db)
+    busy = (busy_now - busy_started) / n * 1000
+    background = (background_now - background_started) / n * 1000
     total = statistics.fmean(per_batch)
     breakdown = {k: v / n * 1000 for k, v in sorted(meter.seconds.items())}
     accounted = sum(v for k, v in breakdown.items())
@@ -1041,8 +1038,8 @@ def report(results: dict[str, Any]) -> None:
                     f"{r['ms_per_item_mean']:.3f}",
                     f"{r['ms_per_item_all']:.3f}",
                     "{:.3f} ({:.3f})".format(
-                        r.get("background_checkpoint_ms_per_item", 0.0),
-                        r.get("background_checkpoint_cpu_ms_per_item", 0.0),
+                        r["background_checkpoint_ms_per_item"],
+                        r["background_checkpoint_cpu_ms_per_item"],
                     ),
                     f"{r['client_cpu_ms_per_item']:.3f}",
                     f"{r['candidates_per_item']:.2f}",
@@ -1113,7 +1110,7 @@ def report(results: dict[str, Any]) -> None:
             [
                 [
                     str(s["shingle"]),
-                    f"{s['bands']}x{s['rows']} of {s.get('permutations', s['bands'] * s['rows'])}",
+                    f"{s['bands']}x{s['rows']} of {s['permutations']}",
                     "simplified" if s["simplified"] else "body_text",
                     str(s["threshold"]),
                     f"{s['near_precision']:.4f}",

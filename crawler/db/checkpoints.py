@@ -43,7 +43,7 @@ second apart, the thread's checkpoint is done before the next one, and SQLite st
 Back-to-back batches (a bulk import, ``bench/dedup.py``) leave the thread no such moment: the log
 then grows to this mark, where the writer checkpoints it once and it starts over. A lower mark
 makes the writer wait for the disk more often (64 MB: every ~2 batches of 200 articles into a
-1M-article database, +0.1 ms per article)."""
+1M-article database, +0.14 ms per article)."""
 
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, BackgroundCheckpoints] = weakref.WeakKeyDictionary()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,21 @@ def write_rows(engine: Engine, batches: int = 5, rows: int = 200) -> None:
             conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "托育" * 500}] * rows)
 
 
-def checkpoint_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "sqlite-checkpoints"]
+def checkpoint_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "sqlite-checkpoints"}
 
 
-def test_the_log_is_copied_back_by_the_thread_and_starts_over(tmp_path: Path) -> None:
+@pytest.fixture
+def new_threads() -> Callable[[], set[threading.Thread]]:
+    """The checkpoint threads started since the test began (other tests' engines may still
+    have theirs until they are collected)."""
+    before = checkpoint_threads()
+    return lambda: checkpoint_threads() - before
+
+
+def test_the_log_is_copied_back_by_the_thread_and_starts_over(
+    tmp_path: Path, new_threads: Callable[[], set[threading.Thread]]
+) -> None:
     path = tmp_path / "a.db"
     engine = make_engine(f"sqlite:///{path}", background_checkpoints=True)
     checkpoints = background_checkpoints(engine)
@@ -46,10 +57,10 @@ def test_the_log_is_copied_back_by_the_thread_and_starts_over(tmp_path: Path) ->
         assert checkpoints.stats.runs >= 10
         assert Path(f"{path}-wal").stat().st_size < 2 * one_batch
         assert checkpoints.stats.errors == 0
-        assert len(checkpoint_threads()) == 1
+        assert len(new_threads()) == 1
     finally:
         engine.dispose()
-    assert checkpoint_threads() == []  # disposing of the engine stops the thread
+    assert new_threads() == set()  # disposing of the engine stops the thread
 
 
 def test_an_engine_used_after_dispose_gets_its_thread_back(tmp_path: Path) -> None:
@@ -81,7 +92,9 @@ def test_without_the_option_sqlite_checkpoints_in_the_commit(tmp_path: Path) -> 
 
 
 def test_a_thread_that_cannot_open_the_database_says_so_and_the_writer_goes_on(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    new_threads: Callable[[], set[threading.Thread]],
 ) -> None:
     checkpoints = BackgroundCheckpoints(str(tmp_path / "missing" / "a.db"))
     with caplog.at_level(logging.ERROR, logger="crawler.db.checkpoints"):
@@ -91,7 +104,7 @@ def test_a_thread_that_cannot_open_the_database_says_so_and_the_writer_goes_on(
     assert "could not start" in caplog.text and "missing" in caplog.text
     checkpoints.close()
     checkpoints.request()  # closed for good: no thread again
-    assert checkpoint_threads() == []
+    assert new_threads() == set()
 
 
 def test_the_storage_pipeline_checkpoints_in_the_background_unless_told_not_to(
