@@ -166,6 +166,8 @@ class LshBand(Base):
     """One LSH band key of an article's signature: equal keys make near-duplicate candidates."""
 
     __tablename__ = "lsh_bands"
+    # SQLite: the table is its primary key (no rowid b-tree beside it; migration 0006)
+    __table_args__ = {"sqlite_with_rowid": False}
 
     band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(

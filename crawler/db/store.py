@@ -284,7 +284,7 @@ Signer = Callable[[list[str | None]], list[Signature | None]]
 
 
 def _insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[Any]) -> None:
-    """Insert plain rows (tuples in ``columns`` order), 32 band keys per article among them.
+    """Insert plain rows (tuples in ``columns`` order), 16 band keys per article among them.
 
     On SQLite straight through the driver's ``executemany`` (no per-row parameter processing in
     SQLAlchemy, which held the GIL for ~7 % of a crawl's writer time); on PostgreSQL through

@@ -288,3 +288,50 @@ def test_migration_0005_keeps_16_of_the_32_band_keys_and_stored_copies_are_still
         [item("https://edu.sh.gov.cn/c.html", body=repost, site="sh_edu")], SourceInfo("sh_edu")
     )
     assert result.layers["near"] == 1
+
+
+def test_migration_0006_stores_band_keys_without_rowid_and_keeps_them(engine: Engine) -> None:
+    from crawler.db import current_revision, head_revision, upgrade
+    from tests.research.test_search import upgrade_down
+
+    def without_rowid() -> bool:
+        with engine.connect() as conn:
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'lsh_bands'"
+            ).scalar_one()
+        return "WITHOUT ROWID" in sql
+
+    store = ArticleStore(engine)
+    store.write(
+        [item("https://www.gov.cn/a.htm"), item("https://www.moe.gov.cn/b.htm", body=OTHER_BODY)],
+        SourceInfo("cn_gov"),
+    )
+    stored = band_rows(engine)
+    assert len(stored) == 2
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        assert without_rowid()
+
+    upgrade_down(engine, "0005")
+    assert band_rows(engine) == stored
+    if sqlite:
+        assert not without_rowid()
+
+    upgrade(engine)
+    assert current_revision(engine) == head_revision(engine)
+    assert band_rows(engine) == stored
+    if sqlite:
+        assert without_rowid()
+        with engine.connect() as conn:  # the index on article_id is back, and used
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT band_key FROM lsh_bands WHERE article_id = 1"
+            ).all()
+        assert "ix_lsh_bands_article_id" in " ".join(str(row) for row in plan)
+    repost = "（转载）" + BODY.replace("各地", "各区")
+    result = store.write(
+        [item("https://edu.sh.gov.cn/c.html", body=repost, site="sh_edu")], SourceInfo("sh_edu")
+    )
+    assert result.layers["near"] == 1
+    with engine.begin() as conn:  # deleting an article still deletes its band keys
+        conn.exec_driver_sql("DELETE FROM articles WHERE url = 'https://www.moe.gov.cn/b.htm'")
+    assert len(band_rows(engine)) == 2
