@@ -5,28 +5,29 @@ grows, and precision/recall of near-duplicate detection on a labelled set of rep
                                     [--rounds 3] [--quick] [--skip-scale] [--skip-quality]
                                     [--keep]
 
-**Scale.** A database per backend is migrated with ``crawler.db.upgrade`` and grown to every size
-in turn by a bulk pre-fill of synthetic policy articles (``bench/dedup_text.py``) with exactly the
+**Scale.** A database per backend is migrated with ``crawler.db.upgrade`` and grown to every size in
+turn by a bulk pre-fill of synthetic policy articles (``bench/dedup_text.py``) with exactly the
 de-duplication rows the store would write: url_key, content_hash, document_key, cluster_id and
-dedup_layer in ``articles``, the MinHash signature in ``article_signatures`` and the 16 band keys
-in ``lsh_bands`` (computed by an exact fast path, ``bench/dedup_fill.py``, checked against
+dedup_layer in ``articles``, the MinHash signature in ``article_signatures`` and the 16 band keys in
+``lsh_bands`` (computed by an exact fast path, ``bench/dedup_fill.py``, checked against
 ``crawler.dedup`` on a sample every run). ~10 % of pre-filled rows are reposts of an earlier row
 (cluster of that row). Pre-filled rows store only the first 100 characters of the body (the
-signature and hash are of the whole body): full bodies would make a 1M-row pre-fill take hours
-on SQLite FTS5 and PostgreSQL trigram indexes, and no de-duplication query reads the body. At
-each size the database is saved as a snapshot (a PostgreSQL template database, an SQLite file in
+signature and hash are of the whole body): full bodies would make a 1M-row pre-fill take hours on
+SQLite FTS5 and PostgreSQL trigram indexes, and no de-duplication query reads the body. At each size
+the database is saved as a snapshot (a PostgreSQL template database, an SQLite file in
 ``--workdir``). Then, ``--rounds`` times, every size is measured on a fresh copy of its snapshot
-(the sizes ascending in odd rounds, descending in even ones): ``--items`` new articles (90 % new
-documents, 10 % reposts of stored ones with other chrome, lead, order or small edits; 30 % with
-发文字号), the same ones in every round, are written through ``ArticleStore(engine).write`` in
-batches of 200 after one warm-up batch. Reported: ms/item (median over batches, mean, and the
-mean with the pending work: on PostgreSQL the batches start with empty GIN pending lists and
-whatever they leave there is merged, timed and counted at the end; on SQLite, whose engine runs
-its WAL checkpoints in a background thread as the storage pipeline's does, the batches start with
-a checkpointed log, the checkpoint of what they leave in it is timed and counted at the end; the
-background thread's time and CPU are reported), with a breakdown: signature (MinHash), band keys,
-simplified text, each SQL statement, the commit, and the rest. The ratio of the largest to the
-smallest size is taken between the medians over the rounds; each round's own ratio is printed too.
+(the sizes ascending in the first round, descending in the second, and so on): ``--items`` new
+articles (90 % new documents, 10 % reposts of stored ones with other chrome, lead, order or small
+edits; 30 % with 发文字号), the same ones in every round, are written through
+``ArticleStore(engine).write`` in batches of 200 after one warm-up batch. Reported: ms/item (median
+over batches, mean, and the mean with the pending work: on PostgreSQL the batches start with empty
+GIN pending lists and whatever they leave there is merged, timed and counted at the end; on SQLite,
+whose engine runs its WAL checkpoints in a background thread as the storage pipeline's does, the
+batches start with a checkpointed log, the checkpoint of what they leave in it is timed and counted
+at the end; the background thread's time and CPU are reported), with a breakdown: signature
+(MinHash), band keys, simplified text, each SQL statement, the commit, and the rest. The ratio of
+the largest to the smallest size is taken between the medians over the rounds; each round's own
+ratio is printed too.
 
 ``--keep`` keeps the snapshots for later runs (the 1M pair takes ~10 GB, and as much again while
 a copy is measured; without it they are removed at the end): a later ``--keep`` run reuses them
@@ -644,11 +645,11 @@ def run_scale(
     rounds: int = 3,
 ) -> dict[str, Any]:
     """Pre-fill a database of every size and keep it as a snapshot; then measure, ``rounds``
-    times, every size on a fresh copy of its snapshot, the sizes in turn (ascending in even rounds,
-    descending in odd ones), so that a slow minute of the machine falls on every size alike and
-    the ratio can be taken over the median of each size. With ``keep`` (``--keep``) the snapshots
-    stay for later runs (and are reused while their fingerprint is unchanged); without it they
-    are removed at the end."""
+    times, every size on a fresh copy of its snapshot, the sizes in turn (ascending in the first
+    round, descending in the second, and so on), so that a slow minute of the machine falls on
+    every size alike and the ratio can be taken between the medians of the sizes. With ``keep``
+    (``--keep``) the snapshots stay for later runs (and are reused while their fingerprint is
+    unchanged); without it they are removed at the end."""
     started = time.perf_counter()
     log("building the generator and unit signatures")
     fill.prepare(SEED)
