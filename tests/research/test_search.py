@@ -74,6 +74,34 @@ def test_results_carry_dates_sites_and_links(demo_ro: Engine) -> None:
     assert hit.snippet is not None and "普惠托育" in hit.snippet
 
 
+def test_the_score_counts_title_and_body_occurrences(demo_ro: Engine) -> None:
+    hit = search(demo_ro, "普惠托育")[0]
+    with demo_ro.connect() as conn:
+        title, body = conn.execute(
+            text("SELECT title, body_text FROM articles WHERE url = :url"), {"url": hit.url}
+        ).one()
+    assert hit.score == 5 * title.count("普惠托育") + body.count("普惠托育") > 5
+
+
+def test_letters_match_and_count_in_any_case(demo: Engine) -> None:
+    from crawler.db.store import ArticleStore, SourceInfo
+    from crawler.items import PolicyArticle
+    from crawler.pipelines.normalize import normalize_article
+
+    url = "https://www.gov.cn/zhengce/app.htm"
+    article = PolicyArticle(
+        url=url,
+        site="cn_gov",
+        title="“随申办”App托育服务上线",
+        body_text="市民可通过随申办APP预约托育服务。下载app后，在首页进入托育专区。",
+        publish_date="2024-11-28",
+    )
+    ArticleStore(demo).write([normalize_article(article)], SourceInfo("cn_gov"))
+    hits = search(demo, "aPP 托育专区")
+    assert [hit.url for hit in hits] == [url]
+    assert hits[0].score == (5 * 1 + 2) + (5 * 0 + 1)  # App, APP, app; 托育专区 once
+
+
 def test_like_wildcards_in_a_query_are_literal(demo_ro: Engine) -> None:
     assert urls(demo_ro, "%") == []
     assert urls(demo_ro, "_育") == []
