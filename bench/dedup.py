@@ -2,7 +2,7 @@
 grows, and precision/recall of near-duplicate detection on a labelled set of reposts.
 
     .venv/bin/python bench/dedup.py [--sizes 10000,100000,1000000] [--backend sqlite,postgresql]
-                                    [--rounds 3] [--quick] [--skip-scale] [--skip-quality]
+                                    [--rounds 5] [--quick] [--skip-scale] [--skip-quality]
                                     [--keep]
 
 **Scale.** A database per backend is migrated with ``crawler.db.upgrade`` and grown to every size in
@@ -642,7 +642,7 @@ def run_scale(
     items_per_size: int,
     workdir: Path,
     keep: bool = False,
-    rounds: int = 3,
+    rounds: int = 5,
 ) -> dict[str, Any]:
     """Pre-fill a database of every size and keep it as a snapshot; then measure, ``rounds``
     times, every size on a fresh copy of its snapshot, the sizes in turn (ascending in the first
@@ -1198,12 +1198,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", default="sqlite,postgresql")
     parser.add_argument("--items", type=int, default=2000, help="measured new items per size")
     parser.add_argument(
-        "--quick", action="store_true", help="sizes 1k and 10k, 400 items, small set"
+        "--quick", action="store_true", help="sizes 1k and 10k, 400 items, 3 rounds, small set"
     )
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="measure every size this many times, in turns; ratios of the medians",
     )
     parser.add_argument("--skip-scale", action="store_true")
@@ -1233,7 +1233,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"removed {removed}")
         return
     if args.quick:
-        args.sizes, args.items = "1000,10000", 400
+        args.sizes, args.items, args.rounds = "1000,10000", 400, 3
         args.originals, args.reposts, args.pairs = 100, 40, 80
     started = time.perf_counter()
     results: dict[str, Any] = {
