@@ -62,9 +62,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped
 from scrapy_redis.queue import PriorityQueue  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.db import ensure_schema
 from crawler.db.store import ArticleStore, WriteResult
 from crawler.pipelines.storage import StoragePipeline
 
@@ -458,7 +456,6 @@ def _redact_redis(url: str | None) -> str:
 
 # --- storage under concurrent writers ------------------------------------------------------------
 CLUSTER_LOCK_KEY = 0x70635F636C75  # "pc_clu": the advisory lock of cluster assignment
-MIGRATION_LOCK_KEY = 0x70635F6D6967  # "pc_mig": workers starting together migrate one by one
 
 
 class ConcurrentArticleStore(ArticleStore):
@@ -500,12 +497,8 @@ def _by_key(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class ClusterStoragePipeline(StoragePipeline):
-    """The storage pipeline with :class:`ConcurrentArticleStore`, migrating under a lock.
-
-    Workers started together on a new PostgreSQL database would all run the migrations at once
-    (and all but one fail on tables that now exist): the first takes an advisory lock, migrates,
-    the others wait and find the schema current.
-    """
+    """The storage pipeline with :class:`ConcurrentArticleStore`. (Workers started together on a
+    new database migrate one at a time: :func:`crawler.db.ensure_schema` takes a lock.)"""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -514,19 +507,3 @@ class ClusterStoragePipeline(StoragePipeline):
     def _closed(self) -> None:
         super()._closed()
         self.stats.set_value("storage/cluster_lock_wait_ms", round(self.store.lock_wait * 1000))
-
-    def open_spider(self) -> None:
-        if self.auto_migrate and self.engine.dialect.name == "postgresql":
-            try:
-                with self.engine.connect() as conn:
-                    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
-                    try:
-                        ensure_schema(self.engine)
-                    finally:
-                        conn.execute(
-                            text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY}
-                        )
-                        conn.commit()
-            except SQLAlchemyError:
-                pass  # the plain open_spider below reports the database as unavailable
-        super().open_spider()

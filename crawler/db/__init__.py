@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from crawler.db import fulltext
@@ -104,8 +107,51 @@ def head_revision(engine: Engine) -> str | None:
     return head
 
 
+MIGRATION_LOCK_KEY = 0x70635F6D6967  # "pc_mig": PostgreSQL advisory lock of migrations
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Upgrade when the database is behind the code."""
-    if current_revision(engine) != head_revision(engine):
-        logger.info("Migrating database %s to the latest schema", redact(str(engine.url)))
-        upgrade(engine)
+    """Upgrade when the database is behind the code.
+
+    Processes that start together (crawls started by cron at the same minute, scale-out workers)
+    migrate one at a time: the first takes the migration lock and migrates, the others wait for
+    it and then find the schema current. Without the lock they would all run the migrations at
+    once, and all but one fail (on tables that exist by then, or on SQLite's write lock)."""
+    head = head_revision(engine)
+    if current_revision(engine) == head:
+        return
+    with _migration_lock(engine):
+        if current_revision(engine) != head:
+            logger.info("Migrating database %s to the latest schema", redact(str(engine.url)))
+            upgrade(engine)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's migration lock: a PostgreSQL advisory lock, or an ``flock`` on a file
+    beside an SQLite database (``<database>.migration-lock``: SQLite's own lock cannot be held
+    across Alembic's transaction, and waiting for it gives up after the busy timeout)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield  # a database no other process opens (or a URI we do not parse)
+        return
+    with Path(f"{database}.migration-lock").open("a", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.info("Waiting for another process to migrate %s", database)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select
 
-from crawler.db import current_revision, head_revision, include_object, redact
+from crawler.db import current_revision, head_revision, include_object, make_engine, redact
 from crawler.db.models import Article, AttachmentRow, Base, Source
 from crawler.db.store import ArticleStore, SourceInfo, count_rows
 from crawler.items import Attachment, PolicyArticle
@@ -102,3 +103,37 @@ def test_redact_hides_the_password() -> None:
     shown = redact("postgresql+psycopg://crawler:s3cret@db.example:5432/policy")
     assert "s3cret" not in shown
     assert "db.example" in shown
+
+
+def _migrate(url: str, start: Any) -> str | None:
+    """In a process of its own: wait for the others, then bring the database up to date."""
+    from crawler.db import ensure_schema, make_engine
+
+    engine = make_engine(url)
+    try:
+        start.wait(timeout=60)
+        ensure_schema(engine)
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def test_processes_starting_together_migrate_one_at_a_time(database_url: str) -> None:
+    """Crawls started by cron at the same minute on a new (or older) database: one migrates, the
+    others wait for it and find the schema current, none fails."""
+    import concurrent.futures
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        start = manager.Barrier(4)
+        with concurrent.futures.ProcessPoolExecutor(4, mp_context=context) as pool:
+            results = list(pool.map(_migrate, [database_url] * 4, [start] * 4))
+    engine = make_engine(database_url)
+    try:
+        assert results == [head_revision(engine)] * 4
+        assert current_revision(engine) == head_revision(engine)
+        ArticleStore(engine).write([article(1)], SOURCE)
+        assert count_rows(engine) == {"articles": 1, "attachments": 1}
+    finally:
+        engine.dispose()
