@@ -130,12 +130,12 @@ def _occurrences(column: ColumnElement[Any], term: str, dialect: str) -> ColumnE
     if not _caseless(term):
         haystack = func.lower(haystack)
     removed = func.replace(haystack, term, "")
-    if dialect == "postgresql":
-        size = len(term.encode("utf-8"))
-        return (func.octet_length(haystack) - func.octet_length(removed)) // size
-    # the database's own encoding (UTF-8 or UTF-16) for the term's size too
-    in_bytes = [func.length(cast(x, LargeBinary)) for x in (haystack, removed, literal(term))]
-    return (in_bytes[0] - in_bytes[1]) // in_bytes[2]
+    # the term's size in the database's own encoding, as the text's
+    text_size, rest_size, term_size = (
+        func.octet_length(x) if dialect == "postgresql" else func.length(cast(x, LargeBinary))
+        for x in (haystack, removed, literal(term))
+    )
+    return (text_size - rest_size) // term_size
 
 
 def _fts_query(terms: list[str]) -> str:
