@@ -121,6 +121,11 @@ class Database:
     cleanup: Callable[[], None]
 
 
+def postgres_url(name: str) -> str:
+    """The URL of database ``name`` on the benchmark's PostgreSQL server."""
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
 def create_database(
     backend: str, name: str, workdir: Path, template: str | None = None
 ) -> Database:
@@ -150,7 +155,7 @@ def create_database(
                 conn.execute(
                     text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
                 )
-        url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        url = postgres_url(name)
         engine = make_engine(url)
 
         def cleanup() -> None:
@@ -237,11 +242,7 @@ class Snapshots:
         if backend == "sqlite":
             url = f"sqlite:///{self.template(backend, size)}"
         else:
-            url = (
-                make_url(POSTGRES_ADMIN_URL)
-                .set(database=self.name(backend, size))
-                .render_as_string(hide_password=False)
-            )
+            url = postgres_url(self.name(backend, size))
         engine = make_engine(url)
         try:
             if current_revision(engine) == head_revision(engine):
