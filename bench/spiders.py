@@ -41,7 +41,6 @@ class BenchPolicySpider(PolicySpider):
     list_link_selector = LIST_LINKS
     article_url_pattern = ARTICLE_URL
     max_list_pages = 1_000_000
-    min_list_items = 1
 
 
 class BareSpider(scrapy.Spider):

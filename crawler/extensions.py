@@ -127,7 +127,14 @@ class RunRecorder:
         engine = make_engine(self.url)
         try:
             with engine.begin() as conn:
-                stale = stale_problem(conn, spider.name, finished.date(), self.limits)
+                contract = getattr(spider, "contract", None)
+                stale = stale_problem(
+                    conn,
+                    spider.name,
+                    finished.date(),
+                    self.limits,
+                    getattr(contract, "publishes_every_days", None),
+                )
                 if stale is not None:
                     problems.append(stale)
                 row = self.row(spider, reason, stats, problems, finished)

@@ -6,9 +6,14 @@ run's stats (and, for staleness, the site's history) into problems with a severi
 - ``failed``: a list page yielded no items (layout change), items could not be stored, the
   spider raised, or more than ``HEALTH_MAX_ERROR_RATE`` of the requests failed;
 - ``blocked``: the site answered with an anti-bot page;
+- ``degraded``: a list selector stopped matching and the generic list detection stood in for it
+  (the run still collected; the selector needs mending);
 - ``warning``: field coverage fell (``publish_date`` missing on more than
-  ``HEALTH_MAX_MISSING_DATE_RATE`` of the new items), or no new item for much longer than the
-  site's usual interval (learned from the publish dates it has stored).
+  ``HEALTH_MAX_MISSING_DATE_RATE`` of the new items), the site's contract
+  (:mod:`crawler.spiders.contract`) was not met (a first list page shorter than it says, list
+  dates in another format, an article field missing on more than
+  ``HEALTH_MAX_MISSING_FIELD_RATE`` of the articles), or no new item for much longer than the
+  site's usual interval (learned from the publish dates it has stored, else the contract's).
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ from sqlalchemy import Connection, select
 
 from crawler.db.models import Article
 
-SEVERITY = {"ok": 0, "warning": 1, "failed": 2, "blocked": 3}
+SEVERITY = {"ok": 0, "warning": 1, "degraded": 2, "failed": 3, "blocked": 4}
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     max_error_rate: float = 0.05
     max_missing_date_rate: float = 0.1
+    max_missing_field_rate: float = 0.2
     stale_factor: float = 3.0
     stale_min_days: int = 14
     stale_min_history: int = 5
@@ -42,6 +48,9 @@ class Thresholds:
             max_error_rate=settings.getfloat("HEALTH_MAX_ERROR_RATE", default.max_error_rate),
             max_missing_date_rate=settings.getfloat(
                 "HEALTH_MAX_MISSING_DATE_RATE", default.max_missing_date_rate
+            ),
+            max_missing_field_rate=settings.getfloat(
+                "HEALTH_MAX_MISSING_FIELD_RATE", default.max_missing_field_rate
             ),
             stale_factor=settings.getfloat("HEALTH_STALE_FACTOR", default.stale_factor),
             stale_min_days=settings.getint("HEALTH_STALE_MIN_DAYS", default.stale_min_days),
@@ -77,6 +86,11 @@ def run_problems(
         problems.append(Problem("failed", f"empty list page {url} (layout changed?)"))
     for url in stats.get("blocked/urls") or []:
         problems.append(Problem("blocked", f"blocked at {url}"))
+    for what in stats.get("list/degraded_selectors") or []:
+        problems.append(
+            Problem("degraded", f"list selector {what}; the generic list detection stood in")
+        )
+    problems.extend(contract_problems(stats, limits))
     errors = _int(stats, "fetch/failed") + _int(stats, "article/not_article")
     requests = max(_int(stats, "downloader/request_count"), 1)
     if errors and errors / requests > limits.max_error_rate:
@@ -90,10 +104,36 @@ def run_problems(
     return problems
 
 
+def contract_problems(stats: Mapping[str, Any], limits: Thresholds) -> list[Problem]:
+    """The site contract's breaches, from the ``contract/…`` stats the spider counted."""
+    problems = [
+        Problem("warning", f"contract: list page {what}")
+        for what in stats.get("contract/short_lists") or []
+    ]
+    problems.extend(
+        Problem("warning", f"contract: list page {url} shows no date in the contract's format")
+        for url in stats.get("contract/undated_lists") or []
+    )
+    articles = _int(stats, "contract/articles")
+    for key in sorted(k for k in stats if k.startswith("contract/missing/")):
+        missing = _int(stats, key)
+        if articles and missing / articles > limits.max_missing_field_rate:
+            name = key.rsplit("/", 1)[-1]
+            problems.append(
+                Problem("warning", f"contract: {name} missing on {missing} of {articles} articles")
+            )
+    return problems
+
+
 def stale_problem(
-    conn: Connection, site: str, today: dt.date, limits: Thresholds
+    conn: Connection,
+    site: str,
+    today: dt.date,
+    limits: Thresholds,
+    every_days: int | None = None,
 ) -> Problem | None:
-    """ "No new item for much longer than usual", the usual interval learned from the site."""
+    """ "No new item for much longer than usual", the usual interval learned from the site's
+    stored publish dates, or, while it has too few of them, ``every_days`` (its contract's)."""
     table = Article.__table__
     dates = list(
         conn.execute(
@@ -104,10 +144,15 @@ def stale_problem(
             .limit(60)
         ).scalars()
     )
-    if len(dates) <= limits.stale_min_history:
+    if not dates:
         return None
-    gaps = [(a - b).days for a, b in itertools.pairwise(dates)]
-    usual = statistics.quantiles(gaps, n=10)[-1] if len(gaps) >= 2 else gaps[0]
+    if len(dates) > limits.stale_min_history:
+        gaps = [(a - b).days for a, b in itertools.pairwise(dates)]
+        usual: float = statistics.quantiles(gaps, n=10)[-1] if len(gaps) >= 2 else gaps[0]
+    elif every_days is not None:
+        usual = every_days
+    else:
+        return None
     quiet = (today - dates[0]).days
     allowed = max(limits.stale_factor * usual, limits.stale_min_days)
     if quiet > allowed:

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MODES = ("incremental", "backfill")
+MODES = ("incremental", "backfill", "check")
+"""``check`` is ``crawler check``'s probe: each section's first list page and newest article."""
 
 
 class Known(NamedTuple):

@@ -8,7 +8,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from crawler.antibot import blocked_reason
-from crawler.spiders.base import TrsSpider
+from crawler.spiders.families import TrsSpider
 from crawler.tagging import Vocabulary, VocabularyError
 
 

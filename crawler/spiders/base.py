@@ -1,32 +1,30 @@
-"""Base classes of every policy spider: list pages → article pages → PolicyArticle items.
+"""The base class of every policy spider: list pages → article pages → PolicyArticle items.
 
-A site is a small subclass that sets class attributes (its URLs and, where the generic extractor
-needs help, selectors); the CMS family's behaviour (how lists page, where records hide) lives in
-the family base classes here:
+A site is a small subclass that sets class attributes (its URLs, its contract and, where the
+generic extractor needs help, selectors). :class:`PolicySpider` crawls HTML list pages paged by a
+``下一页`` link; the CMS families (:mod:`crawler.spiders.families`: TRS, Hanweb, JSON APIs) say how
+their lists page and where their records hide.
 
-- :class:`PolicySpider`: HTML list pages paged by a ``下一页`` link (plain ``list_N.shtml`` lists);
-- :class:`TrsSpider`: TRS static lists ``index.html``, ``index_1.html`` … counted by the
-  ``createPageHTML(...)`` script call;
-- :class:`HanwebSpider`: Hanweb (大汉) JCMS columns, records in ``<script type="text/xml">`` and
-  further pages from ``POST /module/web/jpage/dataproxy.jsp``;
-- :class:`JsonApiSpider`: JSON list APIs whose records carry the article URL and some fields.
+Every list page must yield article links: none is counted as ``list/empty`` and logged as an
+error (a layout change must not pass for a quiet day). When the configured list selector finds
+nothing but the generic list detection finds links that match ``article_url_pattern``, those are
+crawled and the run is marked *degraded*, naming the selector that stopped matching. The site's
+:class:`~crawler.spiders.contract.SiteContract` is checked as the crawl goes. Anti-bot answers are
+recognised (:mod:`crawler.antibot`) and counted as ``blocked``, never stored.
 
-Every list page must yield at least ``min_list_items`` article links: fewer is counted as
-``list/empty`` and logged as an error (a layout change must not pass for a quiet day). Anti-bot
-answers are recognised (:mod:`crawler.antibot`) and counted as ``blocked``, never stored.
+``-a mode=check`` (``crawler check``) fetches only each section's first list page and its newest
+article.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlencode, urljoin
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -42,6 +40,7 @@ from crawler.failures import FailureLog
 from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
 from crawler.prepare import ArticleContext, build_article
+from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
 from crawler.workers import PAGE_META, ArticleExtractor
 
 if TYPE_CHECKING:
@@ -74,7 +73,8 @@ class PolicySpider(scrapy.Spider):
     """Regex an article URL must match (filters the links of a list page)."""
     next_page_selector: ClassVar[str | None] = None
     """CSS/XPath giving the next list page's ``href``; a ``下一页`` link when None."""
-    min_list_items: ClassVar[int] = 1
+    contract: ClassVar[SiteContract] = DEFAULT_CONTRACT
+    """What a healthy crawl of the site looks like (:mod:`crawler.spiders.contract`)."""
     max_list_pages: ClassVar[int] = 50
     field_selectors: ClassVar[Mapping[str, str]] = {}
     """Selectors that win over the generic extractor, by field (title, body, publish_date...)."""
@@ -115,6 +115,11 @@ class PolicySpider(scrapy.Spider):
         if start_urls:  # -a start_urls=URL1,URL2 crawls only those list pages
             self.start_urls = [u.strip() for u in start_urls.split(",") if u.strip()]
 
+    @property
+    def checking(self) -> bool:
+        """``-a mode=check``: only each section's first list page and its newest article."""
+        return self.mode == "check"
+
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
             yield self.list_request(url, page=1)
@@ -138,7 +143,9 @@ class PolicySpider(scrapy.Spider):
         )
 
     def retry_requests(self) -> list[scrapy.Request]:
-        """Requests for this site's failures whose next retry is due."""
+        """Requests for this site's failures whose next retry is due (none in check mode)."""
+        if self.checking:
+            return []
         requests = []
         self.failure_log.replay_spooled()
         due = self.failure_log.due()
@@ -213,32 +220,86 @@ class PolicySpider(scrapy.Spider):
         if self.check_blocked(response):
             return
         links = self.article_links(response)
-        self.count_list_page(response, len(links))
+        self.count_list_page(response, len(links), page)
         if links:
             self.succeeded(response)
-        for url in links:
+        for url in self.to_fetch(links):
             yield self.article_request(url)
-        if page < self.max_list_pages:
+        if page < self.max_list_pages and not self.checking:
             next_url = self.next_page_url(response, page)
             if next_url and next_url != response.url:
                 yield self.list_request(next_url, page=page + 1)
 
-    def count_list_page(self, response: Response, found: int) -> None:
+    def to_fetch(self, links: list[str]) -> list[str]:
+        """The article links of a list page to request: in check mode only the newest (lists
+        are newest first)."""
+        return links[:1] if self.checking else links
+
+    def count_list_page(self, response: Response, found: int, page: int = 1) -> None:
+        """Count a list page and check it against the contract (links found, their dates)."""
         stats = self.stats
         stats.inc_value("list/pages")
-        if found < self.min_list_items:
+        stats.inc_value("list/links", found)
+        contract = self.contract
+        if found == 0:
             stats.inc_value("list/empty")
             _remember(stats, "list/empty_urls", response.url)
             logger.error(
-                "List page %s yielded %d article link(s), expected at least %d: layout changed?",
+                "List page %s yielded no article link: layout changed? (selector %s)",
                 response.url,
-                found,
-                self.min_list_items,
+                self.list_link_selector or "generic",
             )
+            return
+        if page == 1 and found < contract.list_items:
+            _remember(
+                stats,
+                "contract/short_lists",
+                f"{response.url} ({found} of at least {contract.list_items} items)",
+            )
+        dates = self.list_dates(response)
+        if contract.date_pattern is not None and not dates:
+            _remember(stats, "contract/undated_lists", response.url)
+            logger.warning(
+                "List page %s shows no date like %s: has its template changed?",
+                response.url,
+                contract.list_date,
+            )
+        if dates:
+            newest = max(dates)
+            if newest > (stats.get_value("list/newest_date") or ""):
+                stats.set_value("list/newest_date", newest)
+
+    def list_dates(self, response: Response) -> list[str]:
+        """The dates a list page shows (contract ``list_date``), as ISO ``YYYY-MM-DD``."""
+        pattern = self.contract.date_pattern
+        if pattern is None or not isinstance(response, TextResponse):
+            return []
+        return [d for d in map(_iso_date, pattern.findall(response.text)) if d]
 
     def article_links(self, response: Response) -> list[str]:
-        links = extract_links(response, self.list_link_selector)
-        return self.filter_links(links)
+        """The list page's article links: the configured selector's, or, when that finds nothing,
+        the generic list detection's links that match ``article_url_pattern`` (degraded)."""
+        links = self.filter_links(extract_links(response, self.list_link_selector))
+        if links or not self.list_link_selector or not self.article_url_pattern:
+            return links
+        fallback = self.filter_links(extract_links(response, None))
+        if fallback:
+            stats = self.stats
+            stats.inc_value("list/degraded")
+            _remember(
+                stats,
+                "list/degraded_selectors",
+                f"{self.list_link_selector!r} found nothing on {response.url}",
+            )
+            logger.warning(
+                "List selector %r found nothing on %s; the generic list detection found %d "
+                "link(s) matching %s: crawling those (degraded)",
+                self.list_link_selector,
+                response.url,
+                len(fallback),
+                self.article_url_pattern,
+            )
+        return fallback
 
     def filter_links(self, links: Iterable[str]) -> list[str]:
         if not self.article_url_pattern:
@@ -306,6 +367,7 @@ class PolicySpider(scrapy.Spider):
             return
         if isinstance(ready, PolicyArticle):  # prepared in a worker process
             self.succeeded(response)
+            self.check_contract(ready)
             yield ready
             return
         # not extracted on the way (middleware disabled): extract here, pipelines normalise
@@ -319,7 +381,16 @@ class PolicySpider(scrapy.Spider):
             self.record_failure(response.request, response.url, f"not an article ({reason})")
             return
         self.succeeded(response)
-        yield self.build_item(page, response, listed or {})
+        item = self.build_item(page, response, listed or {})
+        self.check_contract(item)
+        yield item
+
+    def check_contract(self, item: PolicyArticle) -> None:
+        """Count the contract's article fields that ``item`` lacks (``contract/missing/…``)."""
+        stats = self.stats
+        stats.inc_value("contract/articles")
+        for name in self.contract.missing_fields(item):
+            stats.inc_value(f"contract/missing/{name}")
 
     def build_item(
         self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
@@ -363,179 +434,26 @@ class PolicySpider(scrapy.Spider):
         self.record_failure(request, url, reason)
 
 
-class TrsSpider(PolicySpider):
-    """TRS static lists: ``index.html``, ``index_1.html``, … as counted by ``createPageHTML``.
-
-    Two call shapes occur: ``createPageHTML(countPage, currentPage, "index", "html")`` with a
-    0-based current page, and ``createPageHTML('page_div', countPage, currentPage, 'home', 'htm',
-    total)`` with a 1-based one. ``page_suffix_start`` is the suffix of the second page: 1 for
-    ``index_1.html`` (TRS, gov.cn), 2 where the second page is ``list_2.shtml``.
-    """
-
-    page_suffix_start: ClassVar[int] = 1
-    PAGER = re.compile(r"createPageHTML\(([^)]*)\)")
-    SET_PAGE = re.compile(r"pagination\(\s*[\"']setPage[\"']\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
-    """The jQuery pager of Shanghai government templates: ``setPage", current, total)``, 1-based,
-    pages ``index.html``, ``index_2.html``…"""
-
-    def next_page_url(self, response: Response, page: int) -> str | None:
-        text = response.text if isinstance(response, TextResponse) else ""
-        set_page = self.SET_PAGE.search(text)
-        if set_page is not None:
-            current, count = int(set_page.group(1)), int(set_page.group(2))
-            return response.urljoin(f"index_{current + 1}.html") if current < count else None
-        pager = self.PAGER.search(text)
-        if pager is None:
-            return super().next_page_url(response, page)
-        args = [a.strip().strip("'\"") for a in pager.group(1).split(",")]
-        if args and not args[0].isdigit():  # ('page_div', count, current 1-based, prefix, ext)
-            args = args[1:]
-            count, current = int(args[0]), int(args[1]) - 1
-        elif len(args) >= 2 and args[0].isdigit() and args[1].isdigit():
-            count, current = int(args[0]), int(args[1])
-        else:
-            return super().next_page_url(response, page)
-        prefix, ext = args[2], args[3]
-        if current + 1 >= count:
-            return None
-        suffix = current + self.page_suffix_start
-        return response.urljoin(f"{prefix}_{suffix}.{ext}")
-
-
-class HanwebSpider(PolicySpider):
-    """Hanweb (大汉) JCMS columns.
-
-    Records come in groups of ``per_page * group_size``. A column page either carries the first
-    group inside ``<script type="text/xml"><datastore>`` as ``<record><![CDATA[<li>…</li>]]>``
-    with ``totalRecord`` beside it, or is an empty shell; later groups (or, for a shell, all of
-    them) come from ``POST {dataproxy}?startrecord=…&endrecord=…&perpage=…`` with the column's form
-    fields, which answers the same ``<record>`` XML and a ``<totalrecord>``.
-    """
-
-    dataproxy_path: ClassVar[str] = "/module/web/jpage/dataproxy.jsp"
-    columns: ClassVar[Mapping[str, Mapping[str, str]]] = {}
-    """Column page URL → the dataproxy form fields, in the order the site sends them."""
-    per_page: ClassVar[int] = 15
-    group_size: ClassVar[int] = 3
-    list_link_selector = "a"
-    RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-    TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*'?(\d+)", re.I)
-
-    async def start(self) -> AsyncIterator[Any]:
-        for url in self.start_urls or list(self.columns):
-            yield self.list_request(url, page=1, meta={"pc_kind": "list", "pc_column": url})
-        for request in self.retry_requests():
-            yield request
-
-    def parse_list(
-        self, response: Response, page: int = 1, group: int = 0
-    ) -> Iterator[scrapy.Request]:
-        if self.check_blocked(response):
-            return
-        text = response.text if isinstance(response, TextResponse) else ""
-        records = self.RECORD.findall(text)
-        column = response.meta.get("pc_column", response.url)
-        if group == 0 and not records:  # an empty column shell: every group is in the proxy
-            request = self.group_request(column, 1)
-            if request is not None:
-                yield request
-            return
-        links = self.record_links(response, records)
-        self.count_list_page(response, len(links))
-        if links:
-            self.succeeded(response)
-        for url in links:
-            yield self.article_request(url)
-        if group <= 1:  # the first group tells the total: ask for the others
-            match = self.TOTAL.search(text)
-            total = int(next(g for g in match.groups() if g)) if match else 0
-            per_group = self.per_page * self.group_size
-            groups = min(-(-total // per_group), self.max_list_pages)
-            for number in range(2, groups + 1):
-                request = self.group_request(column, number)
-                if request is not None:
-                    yield request
-
-    def record_links(self, response: Response, records: list[str]) -> list[str]:
-        fragment = TextResponse(
-            url=response.url, body="".join(records).encode("utf-8"), encoding="utf-8"
-        )
-        return self.article_links(fragment)
-
-    def group_request(self, column: str, group: int) -> scrapy.Request | None:
-        form = self.columns.get(column)
-        if form is None:
-            logger.error("No dataproxy form for Hanweb column %s", column)
-            return None
-        per_group = self.per_page * self.group_size
-        query = urlencode(
-            {
-                "startrecord": (group - 1) * per_group + 1,
-                "endrecord": group * per_group,
-                "perpage": self.per_page,
-            }
-        )
-        return scrapy.FormRequest(
-            urljoin(column, f"{self.dataproxy_path}?{query}"),
-            formdata=dict(form),
-            callback=self.parse_list,
-            errback=self.on_error,
-            cb_kwargs={"page": group, "group": group},
-            meta={"pc_kind": "list", "pc_column": column},
-        )
-
-
-class JsonApiSpider(PolicySpider):
-    """JSON list APIs: each record gives an article URL and, often, policy fields.
-
-    Subclasses say where the records are (``records``) and how a record maps to item fields
-    (``record_fields``); the article page is still fetched for the body and attachments.
-    """
-
-    def parse_list(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
-        if self.check_blocked(response):
-            return
-        try:
-            data = json.loads(response.text) if isinstance(response, TextResponse) else None
-        except ValueError as exc:
-            logger.error("List API %s answered invalid JSON: %s", response.url, exc)
-            data = None
-        records = self.records(data) if data is not None else []
-        urls: list[tuple[str, dict[str, Any]]] = []
-        for record in records:
-            fields = self.record_fields(record)
-            url = fields.pop("url", None)
-            if url:
-                urls.append((response.urljoin(url), fields))
-        allowed = set(self.filter_links(u for u, _ in urls))
-        kept = [(u, f) for u, f in urls if u in allowed]
-        self.count_list_page(response, len(kept))
-        if kept:
-            self.succeeded(response)
-        for url, fields in kept:
-            yield self.article_request(url, listed=fields)
-        if kept and page < self.max_list_pages:
-            next_request = self.next_api_request(response, page, data)
-            if next_request is not None:
-                yield next_request
-
-    def records(self, data: Any) -> list[Mapping[str, Any]]:
-        raise NotImplementedError
-
-    def record_fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Item fields from one record; must include ``url``."""
-        raise NotImplementedError
-
-    def next_api_request(self, response: Response, page: int, data: Any) -> scrapy.Request | None:
-        return None
-
-
 def _select(response: Response, selector: str) -> str | None:
     if not isinstance(response, TextResponse):
         return None
     select = response.xpath if selector.startswith(("/", "(")) else response.css
     value: str | None = select(selector).get()
     return value
+
+
+_DATE_PARTS = re.compile(r"(\d{4})\D+(\d{1,2})\D+(\d{1,2})")
+
+
+def _iso_date(text: str) -> str | None:
+    """``2024-11-26``, ``2024/11/26`` or ``2024年11月26日`` as ``2024-11-26``."""
+    match = _DATE_PARTS.search(text if isinstance(text, str) else "".join(text))
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -13,4 +13,3 @@ class CnGovSpider(PolicySpider):
     allowed_domains = ["www.gov.cn"]
     list_link_selector = ".news_box .list li h4 a"
     article_url_pattern = r"/content_\d+\.htm$"
-    min_list_items = 1

@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.extraction.normalize import parse_date
-from crawler.spiders.base import JsonApiSpider
+from crawler.spiders.families import JsonApiSpider
 
 API = (
     "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_{cat}"
@@ -50,7 +50,6 @@ class CnGovPolicylibSpider(JsonApiSpider):
     allowed_domains = ["sousuo.www.gov.cn", "www.gov.cn"]
     start_urls = [API.format(cat="gw"), API.format(cat="bm")]
     article_url_pattern = r"^https?://www\.gov\.cn/.*/content_\d+\.htm$"
-    min_list_items = 1
     FIELDS: ClassVar[Mapping[str, str]] = {
         "title": "title",
         "pcode": "doc_number",

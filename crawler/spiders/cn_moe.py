@@ -12,7 +12,7 @@ fetched once.
 
 from __future__ import annotations
 
-from crawler.spiders.base import TrsSpider
+from crawler.spiders.families import TrsSpider
 
 
 class CnMoeSpider(TrsSpider):

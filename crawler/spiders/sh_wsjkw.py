@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.spiders.base import TrsSpider
+from crawler.spiders.families import TrsSpider
 
 
 class ShWsjkwSpider(TrsSpider):

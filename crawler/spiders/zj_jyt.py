@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from crawler.spiders.base import HanwebSpider
+from crawler.spiders.families import HanwebSpider
 
 
 class ZjJytSpider(HanwebSpider):
