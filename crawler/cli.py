@@ -1,6 +1,8 @@
 """The ``crawler`` console script.
 
 crawler run [SPIDER ...]      crawl all (or the named) spiders, print a summary, exit 1 on failure
+crawler check [SPIDER ...]    probe each site's first list pages and newest article, exit 1 unless
+                              every site is healthy (after installing, nightly, on an alert)
 crawler extract PAGE          run the extractor on a saved page's raw bytes, print JSON
 crawler db upgrade            apply database migrations
 crawler db replay             write spooled items (kept while the database was down) into it
@@ -229,6 +231,45 @@ def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
     return failed
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from scrapy.spiderloader import get_spider_loader
+
+    from crawler.monitoring.check import as_json, format_check, run_checks
+
+    settings = project_settings()
+    available = get_spider_loader(settings).list()
+    names = args.spiders or sorted(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        print(
+            f"crawler check: unknown spider(s): {', '.join(unknown)}; "
+            f"available: {', '.join(sorted(available))}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.replay and not Path(args.replay).is_dir():
+        print(f"crawler check: --replay {args.replay}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    log_file = Path(args.log_file)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    if not args.json:
+        source = f"fixtures in {args.replay}" if args.replay else "the live sites"
+        print(f"checking {len(names)} site(s) against {source}; log: {log_file}", flush=True)
+    checks = run_checks(names, settings, replay=args.replay, log_file=log_file)
+    if args.json:
+        json.dump(as_json(checks), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for check in checks:
+            print("\n".join(format_check(check)))
+        bad = [c.spider for c in checks if not c.healthy]
+        print(
+            f"{len(checks) - len(bad)} of {len(checks)} site(s) healthy"
+            + (f"; not: {', '.join(bad)}" if bad else "")
+        )
+    return EXIT_OK if all(c.healthy for c in checks) else EXIT_FAILED
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from crawler.db import ensure_schema
     from crawler.status import site_status
@@ -277,6 +318,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--sequential", action="store_true", help="one spider after another (default: together)"
     )
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "check",
+        help="probe each site (first list pages, newest article) against its contract",
+        description="Fetch each spider's first list pages and newest article, politely, and "
+        "report per site: list pages and links found, blocked or not, the newest item's date "
+        "and age, the contract fields of the article, and why anything failed. Writes nothing "
+        "to the database. Exit status: 0 every site healthy, 1 some site not, 2 usage error.",
+    )
+    p.add_argument("spiders", nargs="*", metavar="SPIDER")
+    p.add_argument("--replay", metavar="DIR", help="answer requests from fixtures in DIR")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--log-file",
+        default="data/check.log",
+        help="where the crawl's full log goes (default: data/check.log)",
+    )
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("status", help="every site's last runs and health")
     p.add_argument("--runs", type=int, default=10, help="runs shown per site in 'recent'")
