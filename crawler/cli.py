@@ -29,6 +29,20 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
 
+EPILOG = """\
+`crawler COMMAND --help` tells more of each command.
+
+exit status:
+  0  done (run: every site ok, or only warnings; check: every site healthy)
+  1  something failed: a site failed or was blocked, items could not be stored,
+     the database could not be reached
+  2  usage error: unknown spider or option, bad setting, no database where one is needed
+  3  (run) another crawl holds the lock file
+
+environment: DATABASE_URL (default sqlite:///data/policy.db), FEED_DIR, SPOOL_DIR,
+  LOCK_FILE, ALERT_URLS, REDIS_URL, CRAWLER_CONTACT, LOG_LEVEL (see the README)
+"""
+
 
 def project_settings() -> Settings:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
@@ -53,10 +67,34 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _engine() -> Any:
-    from crawler.db import make_engine
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ``url`` (None for other databases and in-memory ones)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_engine(project_settings().get("DATABASE_URL"))
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # make_engine names the bad URL
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
+def _engine() -> Any:
+    """The engine of ``DATABASE_URL``; a SQLite file is never created in a folder that does not
+    exist (a typo in the path must not pass for an empty database)."""
+    from crawler.db import DatabaseConfigError, make_engine, redact
+
+    url = project_settings().get("DATABASE_URL")
+    path = sqlite_file(url)
+    if path is not None and not path.parent.is_dir():
+        raise DatabaseConfigError(
+            f"DATABASE_URL {redact(url)}: the folder {path.parent} does not exist "
+            "(create it, or point DATABASE_URL at the database)"
+        )
+    return make_engine(url)
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -274,7 +312,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from crawler.db import ensure_schema
     from crawler.status import site_status
 
+    url = project_settings().get("DATABASE_URL")
+    path = sqlite_file(url)
     engine = _engine()
+    if path is not None and not path.exists():
+        print(f"no crawl has run yet: there is no database at {path}")
+        return EXIT_OK
     ensure_schema(engine)
     rows = site_status(engine, runs=args.runs)
     if not rows:
@@ -302,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="crawler",
         description="Crawl Chinese policy announcements into a SQL database.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__,
+        epilog=EPILOG,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -373,6 +416,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`crawler search 托育 | head`): stop quietly, as cat does;
+        # point stdout at /dev/null so that the interpreter's final flush does not complain
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except DatabaseConfigError as exc:
         print(f"crawler: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -237,12 +237,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"crawler search: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        hits = search(engine, query, since=args.since, site=args.site, limit=args.limit)
+        # one more than asked, to tell the reader when the limit cut the results
+        asked = args.limit + 1 if args.limit < MAX_LIMIT else args.limit
+        hits = search(engine, query, since=args.since, site=args.site, limit=asked)
     except InputError as exc:
         print(f"crawler {exc}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         engine.dispose()
+    more = len(hits) > args.limit
+    hits = hits[: args.limit]
     if args.json:
         for hit in hits:
             print(json.dumps(hit.as_dict(), ensure_ascii=False))
@@ -259,7 +263,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"     {hit.url}")
         if hit.snippet:
             print(f"     {hit.snippet}")
-    print(f"{len(hits)} result(s) for 「{query}」")
+    if more:
+        print(f"the first {len(hits)} results for 「{query}」; more match: --limit N shows more")
+    else:
+        print(f"{len(hits)} result(s) for 「{query}」")
     return EXIT_OK
 
 

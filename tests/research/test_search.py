@@ -203,7 +203,11 @@ def test_crawler_search_prints_ranked_results(
     lines = out.splitlines()
     assert lines[0] == "  1. 2024-11-20  cn_nhc  关于促进普惠托育服务高质量发展的通知"
     assert PUHUI_URL in out and "国卫人口发〔2024〕30号" in out
-    assert lines[-1] == "3 result(s) for 「普惠托育」"
+    assert lines[-1] == "the first 3 results for 「普惠托育」; more match: --limit N shows more"
+    assert run_cli(["search", "普惠托育", "--limit", "50"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    shown = sum(1 for line in lines if line[:5].strip().rstrip(".").isdigit())
+    assert lines[-1] == f"{shown} result(s) for 「普惠托育」" and shown > 3  # all, no notice
     assert run_cli(["search", "託育", "--site", "mo_ias", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["url"] for r in rows] == [TRADITIONAL_URL]
