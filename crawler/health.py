@@ -92,16 +92,28 @@ def run_problems(
         )
     problems.extend(contract_problems(stats, limits))
     errors = _int(stats, "fetch/failed") + _int(stats, "article/not_article")
-    requests = max(_int(stats, "downloader/request_count"), 1)
-    if errors and errors / requests > limits.max_error_rate:
+    pages = max(pages_requested(stats), errors, 1)
+    if errors and errors / pages > limits.max_error_rate:
         problems.append(
-            Problem("failed", f"{errors} of {requests} requests failed or were not articles")
+            Problem(
+                "failed", f"{errors} of {pages} pages could not be fetched or were not articles"
+            )
         )
     new = _int(stats, "storage/new")
     missing = _int(stats, "storage/new_without_publish_date")
     if new and missing / new > limits.max_missing_date_rate:
         problems.append(Problem("warning", f"publish_date missing on {missing} of {new} new items"))
     return problems
+
+
+def pages_requested(stats: Mapping[str, Any]) -> int:
+    """The pages a run asked for: its requests less the retries of the same pages and the
+    robots.txt files (Scrapy counts both in ``downloader/request_count``)."""
+    return (
+        _int(stats, "downloader/request_count")
+        - _int(stats, "retry/count")
+        - _int(stats, "robotstxt/request_count")
+    )
 
 
 def contract_problems(stats: Mapping[str, Any], limits: Thresholds) -> list[Problem]:

@@ -72,6 +72,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.storage.StoragePipeline": 800,
 }
 EXTENSIONS = {
+    # First: expected conditions (a component switched off, an unreachable robots.txt) are
+    # logged as INFO lines, not as warnings or tracebacks.
+    "crawler.monitoring.logfilters.ExpectedConditions": -100,
     "crawler.config.ConfigCheck": 0,
     "crawler.extensions.GcFreeze": 100,
     "crawler.extensions.RunRecorder": 500,

@@ -194,3 +194,17 @@ def test_reasons_are_capped() -> None:
     stats = {"list/empty_urls": [f"https://a.gov.cn/{i}" for i in range(9)]}
     reasons = plain_reasons(stats, limit=3)
     assert len(reasons) == 3 and reasons[-1] == "… and 7 more"
+
+
+def test_failure_counts_are_of_pages_not_of_retries_and_robots_files() -> None:
+    from crawler.health import Thresholds, run_problems
+
+    # two list pages, each tried 4 times, and robots.txt tried 4 times: all failed (offline)
+    stats = {
+        "downloader/request_count": 12,
+        "retry/count": 9,
+        "robotstxt/request_count": 1,
+        "fetch/failed": 2,
+    }
+    [problem] = run_problems(stats, "finished", Thresholds())
+    assert problem.message == "2 of 2 pages could not be fetched or were not articles"
