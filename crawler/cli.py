@@ -143,6 +143,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"crawler run: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if not args.verbose and not settings.get("LOG_FILE"):
+        try:
+            log_file = new_log_file(Path(settings.get("LOG_DIR", "data/logs")), "crawl")
+        except OSError as exc:
+            print(f"crawler run: LOG_DIR: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        settings.set("LOG_FILE", str(log_file), priority="cmdline")
+        settings.set("PROGRESS", sys.stdout.isatty(), priority="cmdline")
+        print(f"log: {log_file}  (-v shows it here)", flush=True)
     urls = alert_urls(settings.get("ALERT_URLS"))
     loader = get_spider_loader(settings)
     available = loader.list()
@@ -179,6 +188,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         refresh = _refresh_feeds(settings)
         failed = failed or not refresh
     return EXIT_FAILED if failed or process.bootstrap_failed else EXIT_OK
+
+
+LOGS_KEPT = 30
+
+
+def new_log_file(folder: Path, kind: str) -> Path:
+    """A new log file ``<folder>/<kind>-<UTC time>.log``; only the newest ``LOGS_KEPT`` of that
+    kind are kept (a daily cron job must not fill the disk)."""
+    import datetime as dt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    path = folder / f"{kind}-{stamp}.log"
+    for old in sorted(folder.glob(f"{kind}-*.log"))[: -(LOGS_KEPT - 1) or None]:
+        old.unlink(missing_ok=True)
+    return path
 
 
 def _run_one_after_another(
@@ -232,30 +257,48 @@ def _refresh_feeds(settings: Settings) -> bool:
 
 
 def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
-    """Print one line per spider and the database totals; return True if any run failed."""
+    """Print one line per spider, with the reason when it did not go well, and the database
+    totals; return True if any run failed."""
+    import shutil
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from crawler.commands.crawl import FAILING
     from crawler.db import make_engine, redact
     from crawler.db.store import count_rows
+    from crawler.monitoring.reasons import plain_reasons
 
-    header = f"{'spider':<16} {'status':<8} {'new':>5} {'updated':>8} {'same':>5} {'failed':>7}"
+    width = max(shutil.get_terminal_size((120, 24)).columns, 80)
+    header = (
+        f"{'spider':<18} {'status':<8} {'new':>5} {'updated':>7} {'known':>5} {'failed':>6}  reason"
+    )
     print(header)
-    print("-" * len(header))
+    print("-" * min(len(header) + 40, width))
     failed = False
     for crawler in crawlers:
         stats = _stats(crawler)
         status = stats.get("run/status", "failed")
         failed = failed or status in FAILING
         name = getattr(crawler.spidercls, "name", "?")
-        unchanged = stats.get("storage/unchanged", 0) + stats.get("incremental/skipped_known", 0)
-        print(
-            f"{name:<16} {status:<8} {stats.get('storage/new', 0):>5} "
-            f"{stats.get('storage/updated', 0):>8} {unchanged:>5} "
-            f"{stats.get('storage/failed', 0):>7}"
+        known = stats.get("storage/unchanged", 0) + stats.get("incremental/skipped_known", 0)
+        reasons = plain_reasons(stats) or [
+            str(p).split(": ", 1)[-1] for p in stats.get("run/problems") or []
+        ]
+        if not stats:
+            reasons = ["did not start (see the log)"]
+        reason = reasons[0] if reasons else ""
+        if len(reasons) > 1:
+            reason += f" (+{len(reasons) - 1} more: crawler status)"
+        line = (
+            f"{name:<18} {status:<8} {stats.get('storage/new', 0):>5} "
+            f"{stats.get('storage/updated', 0):>7} {known:>5} "
+            f"{stats.get('fetch/failed', 0) + stats.get('storage/failed', 0):>6}  {reason}"
         )
-        for problem in stats.get("run/problems", []):
-            print(f"  ! {problem}")
+        print(line if len(line) <= width else line[: width - 1] + "…")
+    print(
+        "known: stored before and unchanged, or not fetched again; failed: pages not fetched "
+        "and items not stored"
+    )
     url = settings.get("DATABASE_URL")
     try:
         counts = count_rows(make_engine(url))
@@ -288,8 +331,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.replay and not Path(args.replay).is_dir():
         print(f"crawler check: --replay {args.replay}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    log_file = Path(args.log_file)
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.log_file:
+            log_file = Path(args.log_file)
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            log_file = new_log_file(Path(settings.get("LOG_DIR", "data/logs")), "check")
+    except OSError as exc:
+        print(f"crawler check: log file: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if not args.json:
         source = f"fixtures in {args.replay}" if args.replay else "the live sites"
         print(f"checking {len(names)} site(s) against {source}; log: {log_file}", flush=True)
@@ -360,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sequential", action="store_true", help="one spider after another (default: together)"
     )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="the full Scrapy log on the terminal (default: in a file under LOG_DIR, its path "
+        "printed, and one progress line per spider when the output is a terminal)",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(
@@ -374,9 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", metavar="DIR", help="answer requests from fixtures in DIR")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument(
-        "--log-file",
-        default="data/check.log",
-        help="where the crawl's full log goes (default: data/check.log)",
+        "--log-file", help="where the probe's full log goes (default: a new file under LOG_DIR)"
     )
     p.set_defaults(func=_cmd_check)
 

@@ -29,6 +29,9 @@ LOCK_FILE = os.environ.get("LOCK_FILE", "data/crawler.lock")
 """``crawler run`` holds this lock so that a second run cannot overlap the first."""
 REDIS_URL = os.environ.get("REDIS_URL", "")
 """Redis of the shared frontier and cluster politeness (docs/deployment.md); empty = one process."""
+LOG_DIR = os.environ.get("LOG_DIR", "data/logs")
+"""``crawler run`` writes the crawl's full log to a new file here (the newest 30 are kept); ``-v``
+shows it on the terminal instead."""
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 """When set, requests are answered from the fixture folders below it, never from the network."""
 CONTACT = os.environ.get("CRAWLER_CONTACT", "https://github.com/policy-crawler/policy-crawler")
@@ -79,7 +82,11 @@ EXTENSIONS = {
     "crawler.extensions.GcFreeze": 100,
     "crawler.extensions.RunRecorder": 500,
     "crawler.alerts.AlertExtension": 600,
+    # After RunRecorder, whose status it shows; on only when `crawler run` draws on a terminal.
+    "crawler.monitoring.progress.TerminalProgress": 700,
 }
+PROGRESS = False
+"""One progress line per spider on the terminal (``crawler run`` sets it when drawing)."""
 
 SPIDER_MIDDLEWARES = {
     "crawler.incremental.IncrementalMiddleware": 950,

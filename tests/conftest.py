@@ -43,6 +43,7 @@ def run_module(
         "FEED_DIR": str(tmp / "feeds"),
         "SPOOL_DIR": str(tmp / "spool"),
         "LOCK_FILE": str(tmp / "crawler.lock"),
+        "LOG_DIR": str(tmp / "logs"),
         **env,
     }
     return subprocess.run(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
+from sqlalchemy import Engine
 
-from crawler.health import Thresholds, contract_problems, run_problems, status_of
+from crawler.health import Thresholds, contract_problems, run_problems, stale_problem, status_of
 from crawler.items import PolicyArticle
 from crawler.spiders.base import PolicySpider
 from crawler.spiders.contract import YMD, YMD_CHINESE, SiteContract
@@ -143,3 +145,14 @@ def test_check_mode_takes_only_the_newest_article_and_no_next_page() -> None:
 def test_a_contract_that_cannot_hold_is_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(Exception):  # noqa: B017 - ValueError or re.error
         SiteContract(**kwargs)
+
+
+def test_a_young_site_is_judged_by_its_contract_interval(engine: Engine) -> None:
+    from tests.storage.test_health import weekly_history
+
+    weekly_history(engine, newest=dt.date(2026, 9, 1), count=3)  # too few dates to learn from
+    with engine.connect() as conn:
+        assert stale_problem(conn, "cn_test", dt.date(2026, 11, 28), Thresholds()) is None
+        problem = stale_problem(conn, "cn_test", dt.date(2026, 11, 28), Thresholds(), 14)
+    assert problem is not None
+    assert "no new item for 88 days" in problem.message and "every 14 days" in problem.message
