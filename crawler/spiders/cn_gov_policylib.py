@@ -1,14 +1,21 @@
 """中国政府网 政策文件库: 国务院文件 and 部门文件 through the gov.cn policy search JSON API.
 
-``https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_{gw|bm}&…&p=PAGE&n=SIZE`` answers
-``{"searchVO": {"catMap": {"<cat>": {"listVO": [...], "totalCount": N}}, "totalpage": N}}``; the
-category key (``gongwen``, ``bumenfile``…) varies, so every ``listVO`` under ``catMap`` is read.
-Each record gives the article URL and its 文号, 发文机关, 索引号, 主题分类 and 发布日期; the article
-page is still fetched for the body, 成文日期 and attachments.
+``https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_{gw|bm}&q=&timetype=timeqb&…
+&sort=pubtime&sortType=1&p=PAGE&n=SIZE`` answers ``{"code": 200, "searchVO": {"listVO": [...],
+"totalpage": N, …}}``: a flat ``listVO`` for these two libraries. ``code`` 1001 is the API's
+"no hits" (not a layout change). Pages count from 0 (``p=0`` … ``p=totalpage-1``). With
+``t=zhengcelibrary`` (or a ``type=`` parameter) the records are grouped under
+``searchVO.catMap.<cat>.listVO`` instead, read as a fallback.
+
+Each record gives the article URL and its 文号 (``pcode``), 发文机关 (``puborg``), 发布日期
+(``pubtimeStr`` ``YYYY.MM.DD``, else ``ptime`` in milliseconds) and, where present, 索引号
+(``index``) and 主题分类 (``childtype``); the article page is still fetched for the body, 成文日期
+and attachments.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Mapping
@@ -19,13 +26,16 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.extraction.normalize import parse_date
+from crawler.spiders.contract import SiteContract
 from crawler.spiders.families import JsonApiSpider
 
 API = (
-    "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_{cat}"
-    "&timetype=timezd&mintime=&maxtime=&sort=pubtime&p=1&n=5"
+    "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_{cat}&q=&timetype=timeqb"
+    "&mintime=&maxtime=&sort=pubtime&sortType=1&searchfield=title&p=0&n=20"
 )
 TAG = re.compile(r"<[^>]*>")
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+NO_HITS = 1001
 
 
 def _text(value: Any) -> str | None:
@@ -43,6 +53,11 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _search(data: Any) -> Mapping[str, Any]:
+    search = data.get("searchVO") if isinstance(data, Mapping) else None
+    return search if isinstance(search, Mapping) else {}
+
+
 class CnGovPolicylibSpider(JsonApiSpider):
     name = "cn_gov_policylib"
     source_name = "中国政府网"
@@ -50,6 +65,17 @@ class CnGovPolicylibSpider(JsonApiSpider):
     allowed_domains = ["sousuo.www.gov.cn", "www.gov.cn"]
     start_urls = [API.format(cat="gw"), API.format(cat="bm")]
     article_url_pattern = r"^https?://www\.gov\.cn/.*/content_\d+\.htm$"
+    contract = SiteContract(
+        list_items=2,
+        list_date=r"(?:19|20)\d{2}\.\d{2}\.\d{2}",
+        article_fields=("title", "publish_date", "body_text", "issuer"),
+        publishes_every_days=14,
+        notes=(
+            "API pages of n=20 records (n up to 100 seen in public crawlers), newest first "
+            "(sort=pubtime); pubtimeStr YYYY.MM.DD. 国务院文件 appear every few days, 部门文件 "
+            "daily; every record names its 发文机关 (puborg)."
+        ),
+    )
     FIELDS: ClassVar[Mapping[str, str]] = {
         "title": "title",
         "pcode": "doc_number",
@@ -58,32 +84,49 @@ class CnGovPolicylibSpider(JsonApiSpider):
         "childtype": "topic",
     }
 
+    def no_hits(self, data: Any) -> bool:
+        return isinstance(data, Mapping) and _int(data.get("code")) == NO_HITS
+
     def records(self, data: Any) -> list[Mapping[str, Any]]:
-        search = data.get("searchVO") if isinstance(data, Mapping) else None
-        cats = search.get("catMap") if isinstance(search, Mapping) else None
-        if not isinstance(cats, Mapping):
-            return []
-        found: list[Mapping[str, Any]] = []
-        for cat in cats.values():
-            records = cat.get("listVO") if isinstance(cat, Mapping) else None
-            if isinstance(records, list):
-                found.extend(r for r in records if isinstance(r, Mapping))
-        return found
+        search = _search(data)
+        found = search.get("listVO")
+        if not isinstance(found, list):  # t=zhengcelibrary groups its records by category
+            cats = search.get("catMap")
+            groups = cats.values() if isinstance(cats, Mapping) else []
+            found = [r for c in groups if isinstance(c, Mapping) for r in c.get("listVO") or []]
+        return [r for r in found if isinstance(r, Mapping)]
 
     def record_fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
         fields: dict[str, Any] = {"url": _text(record.get("url"))}
         for key, name in self.FIELDS.items():
             fields[name] = _text(record.get(key))
         published = _text(record.get("pubtimeStr"))
-        fields["publish_date"] = parse_date(published) if published else None
+        fields["publish_date"] = parse_date(published) if published else _ms_date(record)
         return fields
 
+    def list_dates(self, response: Response) -> list[str]:
+        """The records' publish dates: ``pubtimeStr``, or ``ptime`` where that is null (it is
+        on some later pages), so that a page of null ``pubtimeStr`` still shows its dates."""
+        data = self.json_data(response)
+        if data is None:
+            return []
+        dates = (self.record_fields(r).get("publish_date") for r in self.records(data))
+        return [d for d in dates if d]
+
     def next_api_request(self, response: Response, page: int, data: Any) -> scrapy.Request | None:
-        search = data.get("searchVO") if isinstance(data, Mapping) else None
-        total = _int(search.get("totalpage")) if isinstance(search, Mapping) else 0
-        if page >= total:
-            return None
         parts = urlsplit(response.url)
-        query = [(k, str(page + 1) if k == "p" else v) for k, v in parse_qsl(parts.query, True)]
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        current = next((_int(v) for k, v in query if k == "p"), 0)
+        if current + 1 >= _int(_search(data).get("totalpage")):
+            return None
+        query = [(k, str(current + 1) if k == "p" else v) for k, v in query]
         url = urlunsplit(parts._replace(query=urlencode(query)))
         return self.list_request(url, page=page + 1)
+
+
+def _ms_date(record: Mapping[str, Any]) -> str | None:
+    """``ptime`` (milliseconds since the epoch) as a Beijing date, when ``pubtimeStr`` is null."""
+    millis = _int(record.get("ptime"))
+    if millis <= 0:
+        return None
+    return dt.datetime.fromtimestamp(millis / 1000, SHANGHAI).date().isoformat()
