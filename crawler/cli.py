@@ -268,12 +268,13 @@ def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
     from crawler.db.store import count_rows
     from crawler.monitoring.reasons import plain_reasons
 
-    width = max(shutil.get_terminal_size((120, 24)).columns, 80)
+    # long reasons are cut to the terminal's width; mail from cron gets them whole
+    width = max(shutil.get_terminal_size().columns, 80) if sys.stdout.isatty() else 10_000
     header = (
         f"{'spider':<18} {'status':<8} {'new':>5} {'updated':>7} {'known':>5} {'failed':>6}  reason"
     )
     print(header)
-    print("-" * min(len(header) + 40, width))
+    print("-" * min(len(header) + 40, width, 120))
     failed = False
     for crawler in crawlers:
         stats = _stats(crawler)
@@ -373,20 +374,25 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if not rows:
         print("no crawl has run yet")
         return EXIT_OK
+    from crawler.status import MARKS
+
+    name = max(12, *(len(r.site) for r in rows))
     header = (
-        f"{'site':<12} {'last run (UTC)':<17} {'status':<8} {'mode':<11} {'req':>5} "
+        f"{'site':<{name}} {'last run (UTC)':<17} {'status':<8} {'mode':<11} {'req':>5} "
         f"{'new':>4} {'upd':>4} {'fail':>4} {'newest item':<11} {'articles':>8}  recent"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
         print(
-            f"{row.site:<12} {row.started_at:%Y-%m-%d %H:%M} {row.status:<8} {row.mode:<11} "
+            f"{row.site:<{name}} {row.started_at:%Y-%m-%d %H:%M} {row.status:<8} {row.mode:<11} "
             f"{row.requests:>5} {row.new:>4} {row.updated:>4} {row.failed:>4} "
             f"{row.newest or '-'!s:<11} {row.articles:>8}  {row.history}"
         )
-        for problem in row.problems:
-            print(f"  ! {problem}")
+        for line in [*row.problems, *row.reasons]:
+            print(f"  ! {line}")
+    legend = ", ".join(f"{mark} {status}" for status, mark in MARKS.items())
+    print(f"recent: the last {args.runs} runs, newest first ({legend})")
     return EXIT_FAILED if any(r.status in ("failed", "blocked") for r in rows) else EXIT_OK
 
 
@@ -435,7 +441,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("status", help="every site's last runs and health")
+    p = sub.add_parser(
+        "status",
+        help="every site's last runs and health",
+        description="Every site's last run, its problems and its recent runs, from the database. "
+        "Exit status: 0 when every site's last run is ok, a warning or degraded; 1 when one "
+        "failed or was blocked.",
+    )
     p.add_argument("--runs", type=int, default=10, help="runs shown per site in 'recent'")
     p.set_defaults(func=_cmd_status)
 

@@ -9,8 +9,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, CrawlRun
+from crawler.monitoring.reasons import plain_reasons
 
-MARKS = {"ok": "o", "warning": "w", "failed": "F", "blocked": "B", "running": "r"}
+MARKS = {"ok": "o", "warning": "w", "degraded": "d", "failed": "F", "blocked": "B", "running": "r"}
 """One character per run in the 'recent' column, newest first."""
 
 
@@ -28,6 +29,8 @@ class SiteStatus:
     articles: int
     history: str
     problems: list[str]
+    reasons: list[str]
+    """Why it went wrong, in plain words (:mod:`crawler.monitoring.reasons`)."""
 
 
 def site_status(engine: Engine, runs: int = 10) -> list[SiteStatus]:
@@ -67,6 +70,7 @@ def site_status(engine: Engine, runs: int = 10) -> list[SiteStatus]:
                     articles=int(counts.get(site, 0)),
                     history="".join(MARKS.get(r.status, "?") for r in recent),
                     problems=list(last.problems or []),
+                    reasons=plain_reasons(last.stats or {}),
                 )
             )
     return result

@@ -34,6 +34,13 @@ def test_the_log_goes_to_a_file_and_a_failed_site_says_why(tmp_path: Path) -> No
     [row] = [line for line in lines if line.startswith("sh_wsjkw")]
     assert "failed" in row and f"HTTP 404 at {first}" in row
 
+    status = run_module("crawler.cli", "status", tmp=tmp_path)
+    assert status.returncode == 1  # the last run failed: documented in `crawler status --help`
+    out = status.stdout.splitlines()
+    assert out[0].index("last run") == out[2].index("2026"[:2])  # columns line up
+    assert f"  ! HTTP 404 at {first}: the page is gone (moved?)" in out
+    assert out[-1].startswith("recent: the last 10 runs, newest first (o ok, w warning")
+
 
 def test_verbose_shows_the_log_on_the_terminal(tmp_path: Path) -> None:
     result = run_module(
