@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from lxml.etree import _Element as HtmlElement
 
 __all__ = [
+    "INFO_FIELDS",
     "Chunk",
     "LabelHit",
     "chunks_of",
@@ -30,7 +31,7 @@ _HAN = "\u4e00-\u9fff"
 
 # field -> labels (as printed, without spaces); longer labels are tried first
 LABELS: dict[str, tuple[str, ...]] = {
-    "index_number": ("索引号", "索 引 号", "信息索引号", "信息索引"),
+    "index_number": ("索引号", "索 引 号", "信息索引号", "信息索引", "索取号"),
     "topic": ("主题分类", "主题类别", "主题类目", "主题信息分类", "信息分类", "信息类别"),
     "issuer": (
         "发文机关",
@@ -89,6 +90,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "字体",
         "分享到",
         "打印",
+        "备注",
     ),
 }
 WEAK_LABELS = frozenset({"时间", "日期", "更新时间", "上传时间", "生成日期", "文字", "记者"})
@@ -201,12 +203,150 @@ def _label_name(raw: str) -> str:
     return "".join(raw.replace("：", "").replace(":", "").split())
 
 
-def find_labels(chunks: list[Chunk]) -> list[LabelHit]:
-    """All ``label：value`` pairs: in one text piece (``发布时间：2021-01-01 来源：xx``) or in
-    neighbouring cells / elements (``<td>索引号：</td><td>000014349/2019-00007</td>``)."""
+# ------------------------------------------------------------------- horizontal info tables
+
+INFO_FIELDS = frozenset({"index_number", "issuer", "doc_number", "written_date", "topic"})
+"""Fields only a document's information-disclosure block carries (not a news byline's)."""
+_CELL_TAGS = ("td", "th")
+
+
+def _row_cells(row: HtmlElement) -> list[HtmlElement]:
+    return [c for c in row if isinstance(c.tag, str) and c.tag in _CELL_TAGS]
+
+
+def _cell_label(cell: HtmlElement) -> str | None:
+    """The label a table cell holds, as printed without spaces and colons, or None."""
+    text = text_of(cell)
+    if not text or len(text) > 14:
+        return None
+    label = _label_name(text)
+    return label if label in _LABEL_FIELD else None
+
+
+def _label_cells(row: HtmlElement) -> list[str] | None:
+    """The labels of a row made only of label cells (at least two), else None."""
+    cells = _row_cells(row)
+    if len(cells) < 2:
+        return None
+    labels = [_cell_label(cell) for cell in cells]
+    found = [label for label in labels if label is not None]
+    return found if len(found) == len(labels) else None
+
+
+def _label_row(row: HtmlElement) -> list[str] | None:
+    """The labels of a row of label cells with at least one label of a document's information
+    block (``INFO_FIELDS``), else None."""
+    labels = _label_cells(row)
+    if labels is None or not any(_LABEL_FIELD[label] in INFO_FIELDS for label in labels):
+        return None
+    return labels
+
+
+def _table_of(row: HtmlElement) -> HtmlElement | None:
+    node = row.getparent()
+    while node is not None and node.tag != "table":
+        node = node.getparent()
+    return node
+
+
+def _own_rows(table: HtmlElement) -> list[HtmlElement]:
+    """The rows of ``table`` itself (not of tables nested in its cells)."""
+    return [r for r in table.iter("tr") if _table_of(r) is table]
+
+
+def _detach(el: HtmlElement) -> None:
+    """Take ``el`` out of the document, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _horizontal_tables(chunks: list[Chunk]) -> tuple[list[LabelHit], set[int]]:
+    """Fields of horizontal information tables: a row of label cells (``索取号 | 发布时间 |
+    发布机构 | 文件编号 | 备注``) with the row of their values right below it, cell for cell.
+
+    A table counts only when each such label row has exactly one value row (a label row over
+    many rows is a data table, a list of documents); the pairs may repeat. The table is then
+    metadata, not text: it is taken out of the document, so that the body never shows it.
+    Returns the hits and the indexes of the chunks not to be paired again: those of such tables
+    and of every row of label cells (a label there never labels the cell after it)."""
+    first_chunk: dict[HtmlElement, int] = {}
+    rows: dict[HtmlElement, None] = {}
+    for chunk in chunks:
+        first_chunk.setdefault(chunk.owner, chunk.index)
+        text = chunk.text
+        if len(text) > 14 or _label_name(text) not in _LABEL_FIELD:
+            continue
+        node: HtmlElement | None = chunk.owner
+        for _ in range(4):  # the label's row: <tr><td><p><span>label</span></p></td>
+            if node is None or node.tag == "tr":
+                break
+            node = node.getparent()
+        if node is not None and node.tag == "tr":
+            rows.setdefault(node)
     hits: list[LabelHit] = []
+    used: set[int] = set()
+    done: set[HtmlElement] = set()
+    for row in rows:
+        if _label_cells(row) is not None:
+            # a row of labels only: its values are below, never in the next cell
+            inside_row = set(row.iter())
+            used.update(chunk.index for chunk in chunks if chunk.owner in inside_row)
+        table = _table_of(row)
+        if table is None or table in done:
+            continue
+        done.add(table)
+        table_rows = _own_rows(table)
+        pairs: list[tuple[list[str], HtmlElement]] = []
+        k = 0
+        while k < len(table_rows):
+            labels = _label_row(table_rows[k])
+            if labels is None:
+                break
+            values = table_rows[k + 1] if k + 1 < len(table_rows) else None
+            if values is None or _label_row(values) is not None:
+                break
+            if len(_row_cells(values)) != len(labels):
+                break
+            pairs.append((labels, values))
+            k += 2
+        if k < len(table_rows) or not pairs:
+            continue  # not (only) an information table: leave it to the other rules
+        for labels, values in pairs:
+            for label, cell in zip(labels, _row_cells(values), strict=True):
+                found = [first_chunk[el] for el in cell.iter() if el in first_chunk]
+                if not found:
+                    continue  # an empty value cell
+                index = min(found)
+                name = _LABEL_FIELD[label]
+                value = text_of(cell)
+                if name != "_stop" and value:
+                    hits.append(
+                        LabelHit(name, label, value, index, cell, weak=label in WEAK_LABELS)
+                    )
+        inside = set(table.iter())
+        used.update(chunk.index for chunk in chunks if chunk.owner in inside)
+        _detach(table)
+    return hits, used
+
+
+def find_labels(chunks: list[Chunk]) -> list[LabelHit]:
+    """All ``label：value`` pairs: in one text piece (``发布时间：2021-01-01 来源：xx``), in
+    neighbouring cells / elements (``<td>索引号：</td><td>000014349/2019-00007</td>``) or in a
+    horizontal information table (a row of labels over the row of their values; see
+    :func:`_horizontal_tables`, which also takes such a table out of the document)."""
+    hits, used = _horizontal_tables(chunks)
     n = len(chunks)
     for i, chunk in enumerate(chunks):
+        if i in used:
+            continue
         text = chunk.text
         if len(text) > 300:
             text = text[:300]
@@ -246,6 +386,7 @@ def find_labels(chunks: list[Chunk]) -> list[LabelHit]:
             hits.append(
                 LabelHit(name, label, value, source.index, source.owner, weak=label in WEAK_LABELS)
             )
+    hits.sort(key=lambda hit: hit.chunk)  # document order (stable: pairs of one piece keep theirs)
     return hits
 
 
