@@ -251,7 +251,9 @@ def _refresh_feeds(settings: Settings) -> bool:
     except DatabaseConfigError:
         return False
     try:
-        return refresh_feeds(engine, Path(settings.get("FEED_DIR", "feeds"))) is not None
+        folder = Path(settings.get("FEED_DIR", "feeds"))
+        base_url = settings.get("FEED_BASE_URL") or None
+        return refresh_feeds(engine, folder, base_url=base_url) is not None
     finally:
         engine.dispose()
 

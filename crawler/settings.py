@@ -19,6 +19,9 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///data/policy.db")
 FEED_DIR = os.environ.get("FEED_DIR", "feeds")
 """Feeds: ``crawls/<spider>.json`` (the items of the latest crawl) and the subscription feeds
 refreshed from the database by ``crawler run`` (``all.json``, ``site/``, ``tag/``, Atom too)."""
+FEED_BASE_URL = os.environ.get("FEED_BASE_URL", "")
+"""The public address FEED_DIR is served at (``https://example.org/feeds``): the feeds' self links
+and the OPML's URLs are absolute with it, relative without."""
 SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")
 """Items the database could not take wait here (JSON lines) until they are replayed."""
 TAG_VOCABULARY = os.environ.get("TAG_VOCABULARY", "")
@@ -62,9 +65,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: every other middleware (robots.txt, user agent, redirects,
     # retries, decompression, stats) runs on replayed responses exactly as on real ones.
     "crawler.replay.ReplayMiddleware": 990,
-    # Redirect loops and off-site redirects become recorded failures, not silent drops.
+    # Redirect loops and off-site redirects (HTTP and meta refresh) become recorded failures,
+    # not silent drops.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirects.CheckedRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.redirects.CheckedMetaRefreshMiddleware": 580,
     # Last on the way back: article pages are extracted (in worker processes) before their
     # callback, which finds the page ready in request.meta (see crawler.workers).
     "crawler.workers.ArticleExtractionMiddleware": 10,

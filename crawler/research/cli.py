@@ -103,7 +103,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"newest articles per feed (default {DEFAULT_MAX_ITEMS})",
     )
     f.add_argument(
-        "--base-url", metavar="URL", help="where DIR is served (for feed_url and self links)"
+        "--base-url",
+        metavar="URL",
+        help="the public address DIR is served at, for absolute URLs in the feeds and the OPML "
+        "(default: FEED_BASE_URL)",
     )
     f.set_defaults(func=cmd_export_feeds)
 
@@ -219,13 +222,16 @@ def cmd_export_feeds(args: argparse.Namespace) -> int:
     except DatabaseMissing as exc:
         print(f"crawler export feeds: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from crawler.cli import project_settings
+
+    base_url = args.base_url or project_settings().get("FEED_BASE_URL") or None
     try:
         written = write_feeds(
-            engine, Path(args.feeds_out), max_items=args.max_items, base_url=args.base_url
+            engine, Path(args.feeds_out), max_items=args.max_items, base_url=base_url
         )
     finally:
         engine.dispose()
-    print(_feeds_line(written))
+    print(_feeds_line(written, base_url))
     return EXIT_OK
 
 
@@ -273,8 +279,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------- crawler run
 
 
-def _feeds_line(written: FeedsWritten) -> str:
-    return f"feeds: {len(written.feeds)} feed(s), {len(written.files)} file(s) in {written.folder}"
+def _feeds_line(written: FeedsWritten, base_url: str | None) -> str:
+    line = f"feeds: {len(written.feeds)} feed(s), {len(written.files)} file(s) in {written.folder}"
+    if not base_url:
+        line += (
+            "\n  note: feeds.opml holds relative URLs, which feed readers cannot import: set "
+            "FEED_BASE_URL (or --base-url) to the address the folder is served at"
+        )
+    return line
 
 
 def refresh_feeds(
@@ -297,5 +309,5 @@ def refresh_feeds(
         logger.error("could not refresh the feeds in %s: %s", out_dir, exc)
         print(f"feeds: not refreshed ({type(exc).__name__}: {exc})")
         return None
-    print(_feeds_line(written))
+    print(_feeds_line(written, base_url))
     return written

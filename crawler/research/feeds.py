@@ -406,6 +406,7 @@ def write_feeds(
     )
     write_atomically(folder / "feeds.opml", _opml(written.feeds, base_url))
     keep = set(written.files)
+    written.files += [folder / "index.json", folder / "feeds.opml"]
     for sub in ("site", "tag"):
         for stale in sorted((folder / sub).glob("*")):
             if stale.suffix in {".json", ".atom"} and stale not in keep:

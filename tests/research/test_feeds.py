@@ -201,7 +201,10 @@ def test_crawler_export_feeds_writes_the_folder(
         ["export", "feeds", "--out", str(out), "--max-items", "3", "--base-url", "https://x.org/f/"]
     )
     assert code == 0
-    assert "feeds: 11 feed(s), 22 file(s)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert f"feeds: 11 feed(s), {len(files)} file(s)" in printed  # the count is what was written
+    assert "note:" not in printed
     feed = load(out / "all.json")
     assert len(feed["items"]) == 3
     assert feed["feed_url"] == "https://x.org/f/all.json"
@@ -220,3 +223,19 @@ def test_refresh_feeds_reports_a_failure_without_raising(
     assert "feeds: not refreshed" in capsys.readouterr().out
     written = refresh_feeds(demo_ro, tmp_path / "ok")
     assert written is not None and (tmp_path / "ok" / "all.atom").exists()
+
+
+def test_the_feed_base_url_is_configured_once_and_its_absence_is_said(
+    demo_ro: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    url = demo_ro.url.render_as_string(hide_password=False)
+    settings = {"DATABASE_URL": url}
+    monkeypatch.setattr("crawler.cli.project_settings", lambda: settings)
+    assert run_cli(["export", "feeds", "--out", str(tmp_path / "a")]) == 0
+    assert "relative URLs" in capsys.readouterr().out
+    assert 'xmlUrl="site/cn_nhc.atom"' in (tmp_path / "a" / "feeds.opml").read_text("utf-8")
+    settings["FEED_BASE_URL"] = "https://feeds.example.org/policy"
+    assert run_cli(["export", "feeds", "--out", str(tmp_path / "b")]) == 0
+    assert "relative URLs" not in capsys.readouterr().out
+    opml = (tmp_path / "b" / "feeds.opml").read_text("utf-8")
+    assert 'xmlUrl="https://feeds.example.org/policy/site/cn_nhc.atom"' in opml
