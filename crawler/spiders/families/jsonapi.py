@@ -80,7 +80,8 @@ class JsonApiSpider(PolicySpider):
         stats = self.stats
         stats.inc_value("list/pages")
         stats.inc_value("list/no_hits")
-        _remember(stats, "list/no_hits_urls", response.url)
+        if page == 1:  # nothing at all in an unfiltered list is suspicious; a last page is not
+            _remember(stats, "list/no_hits_urls", response.url)
         log = logger.warning if page == 1 else logger.info
         log("List API %s answered 'no hits' (list page %d)", response.url, page)
         self.succeeded(response)
