@@ -87,6 +87,50 @@ def test_without_a_pager_script_the_next_link_is_followed() -> None:
     assert Trs().next_page_url(response, 1) == "https://a.gov.cn/list_2.shtml"
 
 
+def test_a_pager_call_with_variable_arguments_falls_back_to_the_next_link() -> None:
+    response = html(
+        "https://a.gov.cn/s271/",
+        '<script>createPageHTML(countPage, currentPage, "index", "html");</script>'
+        '<a href="index_1.html">下一页</a>',
+    )
+    assert Trs().next_page_url(response, 1) == "https://a.gov.cn/s271/index_1.html"
+
+
+MOE_PAGER = "<ul id=page></ul><script>var recordCount = 45;\nvar pageSize = 20;</script>"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://www.moe.gov.cn/jyb_xxgk/s5743/s5744/", "index_1.html"),
+        ("http://www.moe.gov.cn/jyb_xxgk/s5743/s5744/index.html", "index_1.html"),
+        ("http://www.moe.gov.cn/jyb_xxgk/s5743/s5744/index_1.html", "index_2.html"),
+        ("http://www.moe.gov.cn/jyb_xxgk/s5743/s5744/index_2.html", None),  # 3 pages of 20
+    ],
+)
+def test_a_record_count_pager_gives_the_next_index_page(url: str, expected: str | None) -> None:
+    response = html(url, MOE_PAGER)
+    column = "http://www.moe.gov.cn/jyb_xxgk/s5743/s5744/"
+    assert Trs().next_page_url(response, 1) == (column + expected if expected else None)
+
+
+def test_a_record_count_pager_on_a_search_list_pages_by_query() -> None:
+    was5 = "http://www.moe.gov.cn/was5/web/search?channelid=239993"
+    script = "<script>var recordCount = 31; var pageSize = 15;</script>"
+    assert Trs().next_page_url(html(was5, script), 1) == f"{was5}&page=2"
+    assert Trs().next_page_url(html(f"{was5}&page=2", script), 2) == f"{was5}&page=3"
+    assert Trs().next_page_url(html(f"{was5}&page=3", script), 3) is None
+
+
+def test_create_page_html_wins_over_a_record_count() -> None:
+    response = html(
+        "https://a.gov.cn/c100147/new_list.shtml",
+        "<script>var recordCount = 90; var pageSize = 20;"
+        "createPageHTML('page_div', 2, 2, 'new_list', 'shtml', 30);</script>",
+    )
+    assert TrsFromTwo().next_page_url(response, 2) is None
+
+
 CHALLENGE = (
     '<html><head><meta id="9DhefwqGPrzGxEp9hPaoag" content="abc" r="m">'
     "<script>var $_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=1;</script>"
