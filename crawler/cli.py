@@ -55,10 +55,20 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     from crawler.extraction import extract_from_bytes, to_eval_dict
 
     path = Path(args.page)
+    cap = project_settings().getint("DOWNLOAD_MAXSIZE")  # the crawl's own download cap
     try:
-        body = path.read_bytes()
+        with path.open("rb") as fh:
+            body = fh.read(cap + 1) if cap > 0 else fh.read()
     except OSError as exc:
         print(f"crawler extract: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    if cap > 0 and len(body) > cap:
+        print(
+            f"crawler extract: {path} is larger than DOWNLOAD_MAXSIZE ({cap} bytes), the "
+            "crawl's download cap; set it higher to extract it (-s is not taken here: "
+            "DOWNLOAD_MAXSIZE in the environment's settings)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     url = args.url or path.resolve().as_uri()
     page = extract_from_bytes(body, url, headers=None, kind=args.kind)
@@ -101,6 +111,11 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from crawler.db import current_revision, redact, upgrade
 
     engine = _engine()
+    # each migration says what it does (and how big a rebuild is) before it starts: on a large
+    # database some take minutes
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(lambda r: not r.getMessage().startswith(("Context impl", "Will assume")))
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[handler])
     upgrade(engine)
     print(f"{redact(str(engine.url))}: schema at revision {current_revision(engine)}")
     return EXIT_OK
@@ -108,7 +123,7 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def _cmd_db_replay(args: argparse.Namespace) -> int:
     from crawler.db import ensure_schema
-    from crawler.db.store import ArticleStore
+    from crawler.db.store import ArticleStore, StorageUnavailable
     from crawler.failures import FailureLog
     from crawler.spool import Spool, replay_spool
 
@@ -116,14 +131,27 @@ def _cmd_db_replay(args: argparse.Namespace) -> int:
     engine = _engine()
     ensure_schema(engine)
     folder = Path(settings.get("SPOOL_DIR", "data/spool"))
-    count = replay_spool(Spool(folder), ArticleStore(engine))
-    print(f"replayed {count} spooled item(s) from {folder}")
+    try:
+        replayed = replay_spool(Spool(folder), ArticleStore(engine))
+    except StorageUnavailable as exc:
+        print(f"crawler db replay: database unavailable: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"crawler db replay: spool {folder}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"replayed {replayed.stored} spooled item(s) from {folder}")
+    if replayed.rejected:
+        print(
+            f"{replayed.rejected} spooled item(s) refused by the database on their data: "
+            f"recorded in the failures table, kept in {folder}/*.jsonl.bad",
+            file=sys.stderr,
+        )
     failures = 0
     for path in sorted((folder / "failures").glob("*.jsonl")):
         failures += FailureLog(engine, path.stem, spool=folder).replay_spooled()
     if failures:
         print(f"recorded {failures} spooled failure(s) from {folder / 'failures'}")
-    return EXIT_OK
+    return EXIT_FAILED if replayed.rejected else EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -132,7 +160,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from crawler.alerts import SiteReport, alert_urls, send
     from crawler.config import ConfigError, validate
-    from crawler.lock import LockBusy, RunLock
+    from crawler.lock import LockBusy, LockUnusable, RunLock
 
     settings = project_settings()
     if args.replay:
@@ -169,6 +197,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except LockBusy as exc:
         print(f"crawler run: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except LockUnusable as exc:
+        print(f"crawler run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     with lock:
         process = CrawlerProcess(settings)
         crawlers = [process.create_crawler(name) for name in names]
@@ -298,6 +329,10 @@ def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
             f"{stats.get('fetch/failed', 0) + stats.get('storage/failed', 0):>6}  {reason}"
         )
         print(line if len(line) <= width else line[: width - 1] + "…")
+        lost = int(stats.get("storage/lost", 0) or 0)
+        if lost:  # neither stored nor spooled: never hidden among "more" reasons
+            print(f"  ! LOST {lost} item(s): neither stored in the database nor spooled")
+            failed = True
     print(
         "known: stored before and unchanged, or not fetched again; failed: pages not fetched "
         "and items not stored"

@@ -114,3 +114,32 @@ class TerminalProgress:
         # RunRecorder (an earlier extension) has set the run's status by now
         self.line.status = str(self.line.stats.get_value("run/status") or reason)
         self.board.draw(force=True)
+
+
+class Ticker:
+    """A count that long maintenance work (exports, replays) redraws on one terminal line:
+    ``exported 12,000 articles…``, at most twice a second; nothing when ``stream`` is not a
+    terminal."""
+
+    def __init__(self, verb: str, noun: str, stream: IO[str] | None = None) -> None:
+        self.verb = verb
+        self.noun = noun
+        self.stream = stream if stream is not None else sys.stderr
+        self.on = self.stream.isatty()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, count: int) -> None:
+        now = time.monotonic()
+        if not self.on or now - self.last < 0.5:
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\r\x1b[2K{self.verb} {count:,} {self.noun}…")
+        self.stream.flush()
+
+    def done(self) -> None:
+        """Clear the line (the command prints its own last word)."""
+        if self.shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()

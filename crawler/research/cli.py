@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from crawler.monitoring.progress import Ticker
 from crawler.research.export import FORMATS, export
 from crawler.research.feeds import DEFAULT_MAX_ITEMS, FeedsWritten, write_feeds
 from crawler.research.records import Filters, InputError, parse_since
@@ -199,8 +200,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     encoding = "utf-8-sig" if args.bom else "utf-8"
     newline = "" if args.format == "csv" else "\n"
     try:
+        # a count on the terminal while a big export runs to a file
+        ticker = Ticker("exported", "articles") if args.out not in (None, "-") else None
         with _output(args.out, encoding, newline) as out:
-            count = export(engine, args.format, out, filters, batch_size=args.batch_size)
+            count = export(
+                engine, args.format, out, filters, batch_size=args.batch_size, progress=ticker
+            )
+        if ticker is not None:
+            ticker.done()
     except InputError as exc:
         print(f"crawler export: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,7 +14,7 @@ from crawler.research.feeds import FeedSpec, json_feed_header, json_feed_item
 from crawler.research.records import Filters, InputError, iter_records
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
     from sqlalchemy import Engine
 
@@ -107,8 +107,10 @@ def export(
     filters: Filters | None = None,
     *,
     batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the matching articles (newest first) to ``out`` in ``fmt``; return how many.
+    ``progress`` is called with the count so far after every article.
 
     ``out`` is a text stream: open files with ``encoding="utf-8"`` (``"utf-8-sig"`` for a CSV that
     Excel opens correctly) and, for CSV, ``newline=""``.
@@ -117,6 +119,8 @@ def export(
         raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     filters = filters or Filters()
     records = iter_records(engine, filters, batch_size=batch_size)
+    if progress is not None:
+        records = _counted(records, progress)
     if fmt == "jsonl":
         return write_jsonl(records, out)
     if fmt == "csv":
@@ -124,3 +128,11 @@ def export(
     what = describe(filters)
     spec = FeedSpec("export", f"政策动态 · {what}", f"Export: {what}.", filters)
     return write_jsonfeed(records, out, spec)
+
+
+def _counted(
+    records: Iterator[dict[str, Any]], progress: Callable[[int], None]
+) -> Iterator[dict[str, Any]]:
+    for count, record in enumerate(records, 1):
+        yield record
+        progress(count)

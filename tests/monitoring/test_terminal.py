@@ -66,3 +66,26 @@ def test_the_board_redraws_one_line_per_spider_in_place() -> None:
         0
     ].endswith("ok")
     assert "cn_moe             [===.........]     7 pages" in second
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_ticker_counts_on_a_terminal_and_clears_its_line() -> None:
+    from crawler.monitoring.progress import Ticker
+
+    out = Terminal()
+    ticker = Ticker("exported", "articles", out)
+    ticker(1)
+    ticker(2)  # within half a second of the last: not drawn
+    ticker.last = 0.0
+    ticker(12_000)
+    ticker.done()
+    assert out.getvalue() == (
+        "\r\x1b[2Kexported 1 articles…\r\x1b[2Kexported 12,000 articles…\r\x1b[2K"
+    )
+    quiet = io.StringIO()  # not a terminal (cron, a pipe): nothing at all
+    Ticker("exported", "articles", quiet)(5)
+    assert quiet.getvalue() == ""
