@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format crawl demo browse bench clean
+.PHONY: install services test lint format crawl demo browse bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
@@ -24,7 +24,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# The services the tests need (PostgreSQL, Redis, nginx) are started or installed first; a missing
+# one is named in one line (tests/support/provision.sh).
+services:
+	@bash tests/support/provision.sh
+
+test: lint services
 	$(BIN)/python -m pytest
 
 # Crawl every spider from the live sites into DATABASE_URL (default data/policy.db).
