@@ -17,11 +17,13 @@ SNIFF_BYTES = 20_000
 CHALLENGE_STATUSES = frozenset({202, 403, 405, 412, 418, 429, 503, 521})
 JS_CHALLENGE = re.compile(
     rb"\$_ts\s*=|window\[['\"]\$_ts['\"]\]|__jsl_clearance|document\.cookie\s*=|"
-    rb"acw_sc__v2|_waf_|cdn-cgi/challenge-platform|challenge-form|jschallenge",
+    rb"acw_sc__v2|_waf_|cdn-cgi/challenge-platform|challenge-form|jschallenge|"
+    rb"wzwschallenge|wzwsquestion",
 )
 WAF_PAGE = re.compile(
     "(?:访问被拒绝|访问受限|拒绝访问|请求被阻断|请求已被拦截|您的访问被阻断|非法请求|安全狗|云锁|"
-    "网站防火墙|web应用防火墙|waf拦截|access denied|request blocked|forbidden by waf)".encode(),
+    "网站防火墙|web应用防火墙|waf拦截|您的ip所在区域不允许访问|access denied|request blocked|"
+    "forbidden by waf)".encode(),
 )
 CAPTCHA_PAGE = re.compile(
     "(?:请输入验证码|输入验证码|滑动验证|拖动滑块|人机验证|安全验证|验证后继续访问|captcha)".encode(),

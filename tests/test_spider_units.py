@@ -158,6 +158,16 @@ CHALLENGE = (
             "<script>document.cookie='__jsl_clearance=1';location.reload()</script>",
             "JavaScript challenge (HTTP 521)",
         ),
+        (  # 安全宝/wzws challenge of Anhui government sites
+            200,
+            '<html><body><script>var wzwschallenge="abc";wzwsquestion="1+1";</script></body></html>',
+            "JavaScript challenge (HTTP 200)",
+        ),
+        (
+            403,
+            "<html><body><p>您的IP所在区域不允许访问</p></body></html>",
+            "WAF block page (HTTP 403)",
+        ),
     ],
 )
 def test_anti_bot_answers_are_recognised(status: int, body: str, reason: str) -> None:

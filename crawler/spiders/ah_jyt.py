@@ -8,7 +8,7 @@ tests/fixtures/ah_jyt/README.md.
 from __future__ import annotations
 
 from crawler.spiders.contract import YMD, SiteContract
-from crawler.spiders.families.lsgov import LsGovSpider
+from crawler.spiders.families import LsGovSpider
 
 
 class AhJytSpider(LsGovSpider):
