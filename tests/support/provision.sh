@@ -3,8 +3,8 @@
 #
 # - PostgreSQL at 127.0.0.1:5432 (or TEST_POSTGRES_URL's server) and Redis at 127.0.0.1:6379:
 #   started when installed and down;
-# - nginx (the scale-out tests' site): installed from the distribution when missing and this is
-#   root with apt-get;
+# - nginx (the scale-out tests' site) and Chromium (the browser tests): installed from the
+#   distribution when missing and this is root with apt-get;
 # otherwise one line names the package to install, and the script exits 1. Never a traceback.
 set -uo pipefail
 
@@ -53,6 +53,11 @@ fi
 # --- nginx -------------------------------------------------------------------------------------
 if ! have nginx; then
     apt_install nginx || missing+=("nginx (package nginx)")
+fi
+
+# --- Chromium (the browser tests: rendering, the web view) -------------------------------------
+if ! have chromium; then
+    apt_install chromium || missing+=("Chromium (package chromium)")
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
