@@ -282,7 +282,7 @@ class PolicySpider(scrapy.Spider):
         links = self.filter_links(extract_links(response, self.list_link_selector))
         if links or not self.list_link_selector or not self.article_url_pattern:
             return links
-        fallback = self.filter_links(extract_links(response, None))
+        fallback = self.filter_links(extract_links(response, None)) or self.dated_links(response)
         if fallback:
             stats = self.stats
             stats.inc_value("list/degraded")
@@ -300,6 +300,28 @@ class PolicySpider(scrapy.Spider):
                 self.article_url_pattern,
             )
         return fallback
+
+    def dated_links(self, response: Response) -> list[str]:
+        """Links of the page that match ``article_url_pattern`` and stand beside a date in the
+        contract's list format (in their own element, or the one around it): the articles of a
+        list too short for the generic list detection, which wants three items or more."""
+        if not isinstance(response, TextResponse) or not self.article_url_pattern:
+            return []
+        dates = self.contract.date_pattern
+        pattern = re.compile(self.article_url_pattern)
+        found: list[str] = []
+        for anchor in response.xpath("//a[@href]"):
+            url = response.urljoin(anchor.attrib["href"].strip())
+            if not pattern.search(url):
+                continue
+            for depth in (1, 2):
+                text = "".join(anchor.xpath(f"ancestor::*[{depth}]//text()").getall())
+                if len(text) > 300:
+                    break
+                if dates is None or dates.search(text):
+                    found.append(url)
+                    break
+        return list(dict.fromkeys(found))
 
     def filter_links(self, links: Iterable[str]) -> list[str]:
         if not self.article_url_pattern:

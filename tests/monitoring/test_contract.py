@@ -156,3 +156,19 @@ def test_a_young_site_is_judged_by_its_contract_interval(engine: Engine) -> None
         problem = stale_problem(conn, "cn_test", dt.date(2026, 11, 28), Thresholds(), 14)
     assert problem is not None
     assert "no new item for 88 days" in problem.message and "every 14 days" in problem.message
+
+
+def test_a_short_list_degrades_to_its_dated_links() -> None:
+    """Two items are too few for the generic list detection: the links beside a list date that
+    match the URL pattern stand in (a dated link in the footer of another shape does not)."""
+    s = spider()
+    body = (
+        '<ul class="list-2026"><li><a href="/tzgg/202411/t20241126_1.html">甲通知</a>'
+        "<span>2024-11-26</span></li>"
+        '<li><a href="/tzgg/202411/t20241120_2.html">乙通知</a><span>2024-11-20</span></li></ul>'
+        '<div class="foot"><a href="/tzgg/202411/t20241101_9.html">网站地图</a></div>'
+    )
+    page = list_page().replace(body=f"<html><body>{body}</body></html>".encode())
+    requests = list(s.parse_list(page))
+    assert [r.url.rsplit("/", 1)[-1] for r in requests] == ["t20241126_1.html", "t20241120_2.html"]
+    assert stats(s)["list/degraded"] == 1
