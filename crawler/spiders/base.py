@@ -55,6 +55,9 @@ NEXT_PAGE_XPATH = (
 MAX_REPORTED_URLS = 20
 
 
+ITEM_XPATH = "ancestor::*[self::li or self::tr or self::dd or self::p or self::div][1]"
+"""The list item around a link."""
+
 ARTICLE_PRIORITY = 10
 """Request priority of article pages: above list pages (0), so that they are fetched first."""
 
@@ -303,8 +306,9 @@ class PolicySpider(scrapy.Spider):
 
     def dated_links(self, response: Response) -> list[str]:
         """Links of the page that match ``article_url_pattern`` and stand beside a date in the
-        contract's list format (in their own element, or the one around it): the articles of a
-        list too short for the generic list detection, which wants three items or more."""
+        contract's list format (in their list item: the nearest ``li``, ``tr``, ``dd``, ``p`` or
+        ``div`` around them): the articles of a list too short for the generic list detection,
+        which wants three items or more."""
         if not isinstance(response, TextResponse) or not self.article_url_pattern:
             return []
         dates = self.contract.date_pattern
@@ -314,13 +318,10 @@ class PolicySpider(scrapy.Spider):
             url = response.urljoin(anchor.attrib["href"].strip())
             if not pattern.search(url):
                 continue
-            for depth in (1, 2):
-                text = "".join(anchor.xpath(f"ancestor::*[{depth}]//text()").getall())
-                if len(text) > 300:
-                    break
-                if dates is None or dates.search(text):
-                    found.append(url)
-                    break
+            item = anchor.xpath(ITEM_XPATH)
+            text = "".join(item[0].xpath(".//text()").getall()) if item else ""
+            if len(text) <= 300 and (dates is None or dates.search(text)):
+                found.append(url)
         return list(dict.fromkeys(found))
 
     def filter_links(self, links: Iterable[str]) -> list[str]:
