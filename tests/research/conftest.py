@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from crawler.db import make_engine, upgrade
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    FIXTURES,
+    create_postgres_database,
+    drop_postgres_database,
+    run_module,
+)
 from tests.research.demo import build_demo
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from sqlalchemy import Engine
 
@@ -70,3 +75,35 @@ def demo_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+def crawl_fixtures(database_url: str, tmp: Path) -> None:
+    """Build what `make demo` builds: a crawl of every site's fixtures."""
+    result = run_module(
+        "crawler.cli", "run", "--replay", str(FIXTURES), tmp=tmp, database_url=database_url
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+
+@pytest.fixture(scope="session")
+def make_demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite database `make demo` builds (a crawl of tests/fixtures), as a file."""
+    tmp = tmp_path_factory.mktemp("make-demo")
+    path = tmp / "policy.db"
+    crawl_fixtures(f"sqlite:///{path}", tmp)
+    return path
+
+
+@pytest.fixture(scope="session")
+def make_demo_postgres(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: str
+) -> Iterator[Engine]:
+    """The same crawl into a throw-away PostgreSQL database."""
+    url = create_postgres_database(postgres_server)
+    engine = make_engine(url)
+    try:
+        crawl_fixtures(url, tmp_path_factory.mktemp("make-demo-pg"))
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_database(postgres_server, url)

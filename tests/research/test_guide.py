@@ -1,4 +1,5 @@
-"""docs/research-guide.md cannot go stale: its SQL runs against the demo database."""
+"""The docs cannot go stale: the SQL of docs/research-guide.md and of the README runs against
+the database `make demo` builds (a crawl of the fixtures), and each query returns rows."""
 
 from __future__ import annotations
 
@@ -19,32 +20,52 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 GUIDE = (ROOT / "docs" / "research-guide.md").read_text("utf-8")
-BLOCK = re.compile(r"^```(sql|postgresql)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-SQLITE_QUERIES = [body for lang, body in BLOCK.findall(GUIDE) if lang == "sql"]
+README = (ROOT / "README.md").read_text("utf-8")
+BLOCK = re.compile(
+    r"^(<!-- no rows on the demo database -->\n)?```(sql|postgresql)\n(.*?)^```", re.M | re.S
+)
+SQLITE_QUERIES = [body for _, lang, body in BLOCK.findall(GUIDE) if lang == "sql"]
 SQLITE_ONLY = ("json_each", "strftime", "articles_fts", "group_concat", "julianday")
-POSTGRES_QUERIES = [body for lang, body in BLOCK.findall(GUIDE) if lang == "postgresql"]
+POSTGRES_QUERIES = [body for _, lang, body in BLOCK.findall(GUIDE) if lang == "postgresql"]
+README_QUERIES = [
+    (bool(empty), body) for empty, lang, body in BLOCK.findall(README) if lang == "sql"
+]
+SHELL_SQL = re.compile(r'^\s+sqlite3 data/policy\.db "(.*)"$', re.M)
 
 
 def test_the_guide_has_ten_worked_queries() -> None:
     assert len(SQLITE_QUERIES) == 10
     assert len(POSTGRES_QUERIES) >= 5
+    assert len(README_QUERIES) >= 3 and SHELL_SQL.findall(README)
+
+
+def run_sqlite(path: Path, query: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize("n", range(len(SQLITE_QUERIES)), ids=lambda n: f"query{n + 1}")
-def test_each_sqlite_query_returns_rows(demo_sqlite_file: Path, n: int) -> None:
-    conn = sqlite3.connect(f"file:{demo_sqlite_file}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(SQLITE_QUERIES[n]).fetchall()
-    finally:
-        conn.close()
+def test_each_guide_query_returns_rows_on_the_demo(make_demo_sqlite: Path, n: int) -> None:
+    rows = run_sqlite(make_demo_sqlite, SQLITE_QUERIES[n])
     assert rows, f"query {n + 1} returned nothing:\n{SQLITE_QUERIES[n]}"
 
 
-def test_each_postgres_variant_returns_rows(demo_ro: Engine) -> None:
-    queries = POSTGRES_QUERIES if demo_ro.dialect.name == "postgresql" else []
+def test_the_readme_queries_run_on_the_demo(make_demo_sqlite: Path) -> None:
+    for empty, query in README_QUERIES:
+        rows = run_sqlite(make_demo_sqlite, query)
+        assert bool(rows) != empty, query  # rows, or none where the README says so
+    for query in SHELL_SQL.findall(README):
+        assert run_sqlite(make_demo_sqlite, query), query
+
+
+@pytest.mark.postgres
+def test_each_postgres_variant_returns_rows_on_the_demo(make_demo_postgres: Engine) -> None:
     portable = [q for q in SQLITE_QUERIES if not any(word in q for word in SQLITE_ONLY)]
-    with demo_ro.connect() as conn:
-        for query in [*queries, *portable]:
+    with make_demo_postgres.connect() as conn:
+        for query in [*POSTGRES_QUERIES, *portable]:
             assert conn.execute(text(query)).all(), query
 
 
