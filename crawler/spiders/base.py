@@ -175,11 +175,12 @@ class PolicySpider(scrapy.Spider):
     def succeeded(self, response: Response) -> None:
         """A URL that had failed before worked this time: clear its failure."""
         failed: set[str] = getattr(self, "_failed", set())
-        key = url_key(response.url)
-        if key in failed:
-            failed.discard(key)
-            self.failure_log.resolve(response.url)
-            self.stats.inc_value("failures/resolved")
+        for url in (response.url, *_redirected_from(response.request)):  # as recorded
+            key = url_key(url)
+            if key in failed:
+                failed.discard(key)
+                self.failure_log.resolve(url)
+                self.stats.inc_value("failures/resolved")
 
     def closed(self, reason: str) -> None:
         if "failure_log" in self.__dict__:
@@ -439,7 +440,8 @@ class PolicySpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         stats = self.stats
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
+        # recorded under the URL that was asked for, not where its redirects ended
+        url = ([*_redirected_from(request), request.url][0]) if request is not None else "?"
         if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
             stats.inc_value("robotstxt/skipped")  # the site asks us not to: not a failure
             logger.info("Skipped %s: forbidden by robots.txt", url)
@@ -455,6 +457,11 @@ class PolicySpider(scrapy.Spider):
         _remember(stats, "fetch/failed_urls", f"{url} ({reason})")
         logger.error("Could not fetch %s: %s", url, reason)
         self.record_failure(request, url, reason)
+
+
+def _redirected_from(request: scrapy.Request | None) -> list[str]:
+    """The URLs a request was redirected from, the first asked for first."""
+    return list(request.meta.get("redirect_urls", [])) if request is not None else []
 
 
 def _select(response: Response, selector: str) -> str | None:
