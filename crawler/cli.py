@@ -142,8 +142,8 @@ def _cmd_db_replay(args: argparse.Namespace) -> int:
     print(f"replayed {replayed.stored} spooled item(s) from {folder}")
     if replayed.rejected:
         print(
-            f"{replayed.rejected} spooled item(s) refused by the database on their data: "
-            f"recorded in the failures table, kept in {folder}/*.jsonl.bad",
+            f"{replayed.rejected} spooled item(s) not stored (a value the database cannot hold, "
+            f"or refused by it): recorded in the failures table, kept in {folder}/*.jsonl.bad",
             file=sys.stderr,
         )
     failures = 0

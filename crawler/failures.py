@@ -1,6 +1,8 @@
-"""The failures table: every URL that could not be fetched or parsed, with its reason, attempt
-count and next retry. Later runs retry due URLs (exponential backoff) and delete them once they
-succeed, so nothing is silently dropped."""
+"""The failures table: every URL that could not be fetched, parsed or stored, with its reason,
+attempt count and next retry. Later runs retry due URLs (exponential backoff) and delete them once
+they succeed, so nothing is silently dropped. A value the database cannot hold (an article URL
+longer than its column) is recorded with kind ``rejected``: kept for people to see, never retried
+(the same URL would fail again); the URL is cut to the column, its full length in the reason."""
 
 from __future__ import annotations
 
@@ -10,18 +12,29 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
 
+from scrapy.exceptions import NotConfigured
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import redact
-from crawler.db.models import Failure, utcnow
+from crawler.db.bounds import REJECTED
+from crawler.db.models import Failure, max_chars, utcnow
+from crawler.db.store import error_reason, is_connection_error
 from crawler.dedup import url_key
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
 
 FAILURES: Table = Failure.__table__  # type: ignore[assignment]
+URL_CHARS = max_chars(Failure, "url")
+KIND_CHARS = max_chars(Failure, "kind")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +44,14 @@ class DueRetry:
     attempts: int
 
 
+def _cut(value: str, limit: int | None) -> str:
+    return value if limit is None or len(value) <= limit else value[:limit]
+
+
 class FailureLog:
     """Records, lists and resolves failures of one site. Database errors are logged, not raised:
-    a failure that cannot be recorded is still counted in the run's stats and logs."""
+    a failure that cannot be recorded is spooled (``SPOOL_DIR/failures``), and one that cannot be
+    spooled either is logged as an error (and counted in the run's errors)."""
 
     def __init__(
         self,
@@ -54,52 +72,89 @@ class FailureLog:
         delay: dt.timedelta = self.backoff * (2 ** max(attempts - 1, 0))
         return now + min(delay, self.max_backoff)
 
-    def record(self, url: str, kind: str, reason: str) -> None:
+    def record(self, url: str, kind: str, reason: str) -> bool:
+        """Record a failure; False when it could be neither recorded nor spooled (logged)."""
         try:
             self._record(url, kind, reason)
+            return True
         except SQLAlchemyError as exc:
             logger.error(
-                "Failure of %s (%s) not recorded in %s (%s): kept in %s",
-                url,
+                "Failure of %s (%s) not recorded in %s (%s): spooling it in %s",
+                url[:URL_CHARS],
                 reason,
                 redact(str(self.engine.url)),
                 type(exc).__name__,
                 self.spool,
             )
-            self._spool(url, kind, reason)
+            return self._spool(url, kind, reason)
 
-    def _spool(self, url: str, kind: str, reason: str) -> None:
+    def _spool(self, url: str, kind: str, reason: str) -> bool:
         if self.spool is None:
-            return
-        self.spool.parent.mkdir(parents=True, exist_ok=True)
-        with self.spool.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"url": url, "kind": kind, "reason": reason}, ensure_ascii=False))
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            logger.error("Failure of %s (%s) lost: no spool", url[:URL_CHARS], reason)
+            return False
+        try:
+            self.spool.parent.mkdir(parents=True, exist_ok=True)
+            with self.spool.open("a", encoding="utf-8") as fh:
+                record = {"url": url, "kind": kind, "reason": reason}
+                fh.write(json.dumps(record, ensure_ascii=False))
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            logger.error(
+                "Failure of %s (%s) lost: neither recorded in the database nor spooled (%s)",
+                url[:URL_CHARS],
+                reason,
+                exc,
+            )
+            return False
+        return True
 
     def replay_spooled(self) -> int:
-        """Record the failures kept while the database was down; remove the file after."""
+        """Record the failures kept while the database was down; remove the file after.
+
+        A record the database refuses on its data is logged and skipped (it would be refused
+        again on every run); an unreachable database leaves the file for the next run."""
         if self.spool is None or not self.spool.is_file():
             return 0
-        records = []
-        for line in self.spool.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                logger.error("Unreadable spooled failure dropped from %s: %r", self.spool, line)
         try:
-            for record in records:
-                self._record(record["url"], record["kind"], record["reason"])
-        except SQLAlchemyError as exc:
-            logger.warning("Spooled failures not replayed yet: %s", type(exc).__name__)
+            lines = self.spool.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            logger.error("Spooled failures in %s not readable: %s", self.spool, exc)
             return 0
-        self.spool.unlink()
+        records = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+                records.append((str(record["url"]), str(record["kind"]), str(record["reason"])))
+            except (ValueError, TypeError, KeyError):
+                logger.error("Unreadable spooled failure dropped from %s: %r", self.spool, line)
+        for url, kind, reason in records:
+            try:
+                self._record(url, kind, reason)
+            except SQLAlchemyError as exc:
+                if is_connection_error(exc):
+                    logger.warning("Spooled failures not replayed yet: %s", type(exc).__name__)
+                    return 0
+                logger.error(
+                    "Spooled failure of %s refused by the database, dropped: %s",
+                    url[:URL_CHARS],
+                    error_reason(exc),
+                )
+        try:
+            self.spool.unlink()
+        except OSError as exc:
+            logger.error("Replayed failures left in %s: %s", self.spool, exc)
         return len(records)
 
     def _record(self, url: str, kind: str, reason: str) -> None:
         now = utcnow()
-        key = url_key(url)
+        if URL_CHARS is not None and len(url) > URL_CHARS:
+            reason = f"{reason} (URL of {len(url)} characters, cut to {URL_CHARS} here)"
+            url = url[:URL_CHARS]
+        url, reason = url.replace("\x00", ""), reason.replace("\x00", "")
+        kind = _cut(kind, KIND_CHARS)
+        key = _cut(url_key(url), URL_CHARS)
         with self.engine.begin() as conn:
             attempts = conn.execute(
                 select(FAILURES.c.attempts).where(
@@ -139,6 +194,7 @@ class FailureLog:
                     select(FAILURES.c.url, FAILURES.c.kind, FAILURES.c.attempts)
                     .where(
                         FAILURES.c.site == self.site,
+                        FAILURES.c.kind != REJECTED,
                         FAILURES.c.next_retry_at <= (now or utcnow()),
                     )
                     .order_by(FAILURES.c.next_retry_at)
@@ -158,3 +214,32 @@ class FailureLog:
                 )
         except SQLAlchemyError as exc:
             logger.warning("Failure of %s not cleared: %s", url, type(exc).__name__)
+
+
+class RecordedUrlLengthMiddleware(UrlLengthMiddleware):
+    """Scrapy's link length limit (``URLLENGTH_LIMIT``, never more than ``articles.url`` holds),
+    each link it leaves out recorded in the failures table (kind ``rejected``) instead of an
+    INFO line only: a listed article is never dropped without a trace."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        limit = crawler.settings.getint("URLLENGTH_LIMIT")
+        if not limit:
+            raise NotConfigured
+        middleware = cls(min(limit, URL_CHARS) if URL_CHARS is not None else limit)
+        middleware.crawler = crawler
+        return middleware
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if len(request.url) <= self.maxlength:
+            return request
+        reason = f"URL of {len(request.url)} characters, longer than {self.maxlength}: not fetched"
+        logger.error("Link not followed: %s: %s", reason, request.url[:300])
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("urllength/request_ignored_count")
+            stats.inc_value("failures/recorded/rejected")
+        log = getattr(self.crawler.spider, "failure_log", None)
+        if isinstance(log, FailureLog):
+            log.record(request.url, REJECTED, reason)
+        return None

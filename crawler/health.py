@@ -3,8 +3,9 @@
 A site that changes its layout or blocks us must raise an alarm, not go quiet. Each rule turns a
 run's stats (and, for staleness, the site's history) into problems with a severity:
 
-- ``failed``: a list page yielded no items (layout change), items could not be stored, the
-  spider raised, or more than ``HEALTH_MAX_ERROR_RATE`` of the requests failed;
+- ``failed``: a list page yielded no items (layout change), items could not be stored (refused
+  by the database, or *lost*: neither stored nor spooled), the spider raised, or more than
+  ``HEALTH_MAX_ERROR_RATE`` of the requests failed;
 - ``blocked``: the site answered with an anti-bot page;
 - ``degraded``: a list selector stopped matching and the generic list detection stood in for it
   (the run still collected; the selector needs mending);
@@ -12,8 +13,12 @@ run's stats (and, for staleness, the site's history) into problems with a severi
   ``HEALTH_MAX_MISSING_DATE_RATE`` of the new items), the site's contract
   (:mod:`crawler.spiders.contract`) was not met (a first list page shorter than it says, list
   dates in another format, an article field missing on more than
-  ``HEALTH_MAX_MISSING_FIELD_RATE`` of the articles), or no new item for much longer than the
-  site's usual interval (learned from the publish dates it has stored, else the contract's).
+  ``HEALTH_MAX_MISSING_FIELD_RATE`` of the articles), an article's body was a tiny fraction of
+  its page's text (less than ``HEALTH_MIN_BODY_SHARE``, 5 %, of a page with at least
+  ``HEALTH_SHORT_BODY_MIN_PAGE`` characters outside links: probably cut short), or no new item
+  for much longer than the site's usual interval (learned from the publish dates it has stored,
+  else the contract's), or an earlier run of the site was found killed (it never finished;
+  its row is closed as ``killed``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from sqlalchemy import Connection, select
 from crawler.db.models import Article
 
 SEVERITY = {"ok": 0, "warning": 1, "degraded": 2, "failed": 3, "blocked": 4}
+MAX_REPORTED = 20
+"""URLs a list stat keeps for the run record (the count is always complete)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,8 @@ class Thresholds:
     stale_factor: float = 3.0
     stale_min_days: int = 14
     stale_min_history: int = 5
+    min_body_share: float = 0.05
+    short_body_min_page: int = 1000
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
@@ -54,6 +63,10 @@ class Thresholds:
             ),
             stale_factor=settings.getfloat("HEALTH_STALE_FACTOR", default.stale_factor),
             stale_min_days=settings.getint("HEALTH_STALE_MIN_DAYS", default.stale_min_days),
+            min_body_share=settings.getfloat("HEALTH_MIN_BODY_SHARE", default.min_body_share),
+            short_body_min_page=settings.getint(
+                "HEALTH_SHORT_BODY_MIN_PAGE", default.short_body_min_page
+            ),
         )
 
 
@@ -64,6 +77,15 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.message}"
+
+
+def short_body(body_text: str | None, page_chars: int, limits: Thresholds) -> bool:
+    """Whether a body is a tiny fraction of its page's visible text (outside links): cut short
+    by a page the extractor misread (an unclosed element swallowing the rest, say)."""
+    if page_chars < limits.short_body_min_page:
+        return False
+    body = len("".join((body_text or "").split()))
+    return body < limits.min_body_share * page_chars
 
 
 def _int(stats: Mapping[str, Any], key: str) -> int:
@@ -86,11 +108,25 @@ def run_problems(
         problems.append(Problem("failed", f"empty list page {url} (layout changed?)"))
     for url in stats.get("blocked/urls") or []:
         problems.append(Problem("blocked", f"blocked at {url}"))
+    for url in stats.get("list/no_hits_urls") or []:
+        problems.append(Problem("warning", f"list {url} answered 'no hits' on its first page"))
+    if stats.get("list/fallback_failed"):
+        problems.append(
+            Problem("failed", "the column page no longer names the JSON file of its list")
+        )
     for what in stats.get("list/degraded_selectors") or []:
         problems.append(
             Problem("degraded", f"list selector {what}; the generic list detection stood in")
         )
     problems.extend(contract_problems(stats, limits))
+    for what in stats.get("run/killed_runs") or []:
+        problems.append(Problem("warning", f"an earlier run was killed: {what}"))
+    short = stats.get("article/short_body_urls") or []
+    for what in short:
+        problems.append(Problem("warning", f"body cut short? {what}"))
+    more = _int(stats, "article/short_body") - len(short)
+    if more > 0:
+        problems.append(Problem("warning", f"{more} more article(s) with a body cut short?"))
     errors = _int(stats, "fetch/failed") + _int(stats, "article/not_article")
     pages = max(pages_requested(stats), errors, 1)
     if errors and errors / pages > limits.max_error_rate:

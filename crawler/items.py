@@ -76,24 +76,36 @@ class PreparedArticle(PolicyArticle):
     normalisation and tagging pipelines pass it through. The same fields, exported alike.
 
     It also carries the MinHash :class:`~crawler.dedup.Signature` of its body (None when the body
-    is too short to compare), made there too, for the storage writer: an attribute, not a field,
-    so exports and feeds do not see it. Whatever changes its body must not keep it prepared."""
+    is too short to compare), made there too, for the storage writer, and the size of the page's
+    visible text (``page_chars``, for the health rule that flags a body cut short): attributes,
+    not fields, so exports and feeds do not see them. Whatever changes its body must not keep it
+    prepared."""
 
-    __slots__ = ("signature",)
+    __slots__ = ("page_chars", "signature")
     signature: Signature | None
+    page_chars: int | None
 
-    def __init__(self, *args: Any, signature: Signature | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        signature: Signature | None = None,
+        page_chars: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.signature = signature
+        self.page_chars = page_chars
 
     def __reduce__(self) -> tuple[Any, ...]:
         # the dataclass's own pickling knows only the fields
         values = {name: getattr(self, name) for name in FIELD_NAMES}
-        return (_prepared, (values, self.signature))
+        return (_prepared, (values, self.signature, self.page_chars))
 
 
-def _prepared(values: dict[str, Any], signature: Signature | None) -> PreparedArticle:
-    return PreparedArticle(**values, signature=signature)
+def _prepared(
+    values: dict[str, Any], signature: Signature | None, page_chars: int | None = None
+) -> PreparedArticle:
+    return PreparedArticle(**values, signature=signature, page_chars=page_chars)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,11 @@ class LockBusy(RuntimeError):
     """Another run holds the lock."""
 
 
+class LockUnusable(RuntimeError):
+    """The lock file cannot be made or opened (its folder is read-only, missing or a file): a
+    configuration error, named with the reason."""
+
+
 class RunLock:
     """An exclusive, non-blocking ``flock`` on a file; released when the process ends, even by a
     crash or SIGKILL, so a stale lock file never blocks the next run."""
@@ -22,8 +27,14 @@ class RunLock:
         self._fh: IO[str] | None = None
 
     def acquire(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = self.path.open("a+", encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            if exc.filename and str(exc.filename) != str(self.path):
+                reason = f"{reason}: {exc.filename}"
+            raise LockUnusable(f"cannot use LOCK_FILE {self.path} ({reason})") from exc
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -121,7 +121,9 @@ def prepare_article(page: ExtractedPage, url: str, context: ArticleContext) -> P
         return item
     tag_article(item, vocabulary(context.vocabulary))
     values = {name: getattr(item, name) for name in FIELD_NAMES}
-    return PreparedArticle(**values, signature=signature(item.body_text))
+    return PreparedArticle(
+        **values, signature=signature(item.body_text), page_chars=page.page_chars
+    )
 
 
 def extract_prepared(

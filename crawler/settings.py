@@ -96,6 +96,9 @@ PROGRESS = False
 
 SPIDER_MIDDLEWARES = {
     "crawler.incremental.IncrementalMiddleware": 950,
+    # Links longer than URLLENGTH_LIMIT (and than articles.url holds) are recorded failures.
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.failures.RecordedUrlLengthMiddleware": 800,
 }
 GC_FREEZE = True
 """Keep the objects that exist when the crawl opens out of garbage collection (see

@@ -6,11 +6,12 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.db.store import ArticleStore, SourceInfo
+from crawler.db.store import ArticleStore, SourceInfo, WriteResult, write_isolated
+from crawler.failures import FailureLog
 from crawler.items import Attachment, PolicyArticle
 
 logger = logging.getLogger(__name__)
@@ -67,22 +68,60 @@ class Spool:
                         out.write(line if line.endswith("\n") else line + "\n")
 
 
-def replay_spool(spool: Spool, store: ArticleStore) -> int:
-    """Write every spooled item into the database; remove each file once it is stored.
+@dataclass(slots=True)
+class Replayed:
+    """What a replay of the spool did."""
+
+    stored: int = 0
+    """Items written (new, updated or unchanged)."""
+    rejected: int = 0
+    """Items the database refused on their data: recorded in the failures table and moved to
+    ``<file>.bad``, never replayed again."""
+    result: WriteResult = field(default_factory=WriteResult)
+
+
+def replay_spool(spool: Spool, store: ArticleStore) -> Replayed:
+    """Write every spooled item into the database; remove each file once it is replayed.
 
     Items carry their site; replay is idempotent (upserts), so an interrupted replay repeats
-    safely. Returns the number of items written. Database errors propagate.
-    """
-    total = 0
+    safely. A batch refused on its data is stored item by item: an item refused alone is
+    recorded in the failures table (with the reason) and its line moved to ``<file>.bad``, and
+    the replay goes on, so one bad line never blocks the others or stays in the spool. An
+    unreachable database raises :class:`~crawler.db.store.StorageUnavailable` and leaves the
+    file for the next replay."""
+    total = Replayed()
+    logs: dict[str, FailureLog] = {}
     for path in spool.files():
         items = list(Spool.read(path))
         by_site: dict[str, list[PolicyArticle]] = {}
         for item in items:
             by_site.setdefault(item.site, []).append(item)
+        refused: list[PolicyArticle] = []
         for site, site_items in by_site.items():
+            log = logs.setdefault(site, FailureLog(store.engine, site, spool=spool.folder))
             for start in range(0, len(site_items), 500):
-                store.write(site_items[start : start + 500], SourceInfo(site=site))
+                chunk = site_items[start : start + 500]
+                result = write_isolated(store, chunk, SourceInfo(site=site))
+                total.result += result
+                by_url = {item.url: item for item in chunk}
+                for rejected in result.rejected:
+                    log.record(rejected.url, rejected.kind, rejected.reason)
+                    if rejected.attachment_of is None and rejected.url in by_url:
+                        refused.append(by_url[rejected.url])
+        if refused:
+            bad = path.with_suffix(path.suffix + ".bad")
+            with bad.open("a", encoding="utf-8") as out:
+                for item in refused:
+                    out.write(item_to_json(item) + "\n")
+            logger.error(
+                "%d spooled item(s) of %s not stored on their data: recorded in the failures "
+                "table, kept in %s",
+                len(refused),
+                path,
+                bad,
+            )
         path.unlink()
-        total += len(items)
-        logger.info("Replayed %d spooled item(s) from %s", len(items), path)
+        total.rejected += len(refused)
+        total.stored += len(items) - len(refused)
+        logger.info("Replayed %d spooled item(s) from %s", len(items) - len(refused), path)
     return total

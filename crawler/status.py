@@ -11,8 +11,17 @@ from sqlalchemy.orm import Session
 from crawler.db.models import Article, CrawlRun
 from crawler.monitoring.reasons import plain_reasons
 
-MARKS = {"ok": "o", "warning": "w", "degraded": "d", "failed": "F", "blocked": "B", "running": "r"}
-"""One character per run in the 'recent' column, newest first."""
+MARKS = {
+    "ok": "o",
+    "warning": "w",
+    "degraded": "d",
+    "failed": "F",
+    "blocked": "B",
+    "killed": "K",
+    "running": "r",
+}
+"""One character per run in the 'recent' column, newest first (``killed``: a run that never
+finished, closed by a later run; see :class:`crawler.extensions.RunRecorder`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,8 @@ class SiteStatus:
     problems: list[str]
     reasons: list[str]
     """Why it went wrong, in plain words (:mod:`crawler.monitoring.reasons`)."""
+    lost: int = 0
+    """Items of the last run neither stored nor spooled (named in its problems too)."""
 
 
 def site_status(engine: Engine, runs: int = 10) -> list[SiteStatus]:
@@ -71,6 +82,7 @@ def site_status(engine: Engine, runs: int = 10) -> list[SiteStatus]:
                     history="".join(MARKS.get(r.status, "?") for r in recent),
                     problems=list(last.problems or []),
                     reasons=plain_reasons(last.stats or {}),
+                    lost=int((last.stats or {}).get("storage/lost", 0) or 0),
                 )
             )
     return result

@@ -2,6 +2,11 @@
 
 Every schema change is an Alembic migration in ``crawler/db/migrations`` (a test checks that the
 migrations and these models agree on SQLite and PostgreSQL).
+
+The models are also the one place that says how long a value may be (:func:`max_chars`): the
+length of a ``String(n)`` column, or, for a text column that holds a short label, the cap in its
+``info["max_chars"]`` (titles: 200 characters, the extractor's own limit). Values from the
+network are checked against them before they reach the database (:mod:`crawler.db.bounds`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -40,6 +46,18 @@ NAMING = {
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def max_chars(table: type[Base] | Table, name: str) -> int | None:
+    """The most characters column ``name`` of ``table`` holds: its ``String(n)`` length, or the
+    cap in its ``info["max_chars"]`` (a text column holding a label); None when unbounded."""
+    columns = table.c if isinstance(table, Table) else table.__table__.c
+    column = columns[name]
+    cap = column.info.get("max_chars")
+    if cap is not None:
+        return int(cap)
+    length = getattr(column.type, "length", None)
+    return int(length) if length else None
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -101,18 +119,20 @@ class Article(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     site: Mapped[str] = mapped_column(String(100), index=True, comment="spider name")
     source_name: Mapped[str | None] = mapped_column(String(200), comment="publishing agency")
-    title: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, info={"max_chars": 200})
     publish_date: Mapped[dt.date | None] = mapped_column(Date, index=True, comment="发布日期")
     published_at: Mapped[dt.datetime | None] = mapped_column(
         UTCDateTime(), comment="发布时间, only when the page gives a time"
     )
     written_date: Mapped[dt.date | None] = mapped_column(Date, comment="成文日期")
     doc_number: Mapped[str | None] = mapped_column(String(200), index=True, comment="发文字号")
-    issuer: Mapped[str | None] = mapped_column(Text, comment="发文机关 as printed")
+    issuer: Mapped[str | None] = mapped_column(
+        Text, info={"max_chars": 1000}, comment="发文机关 as printed"
+    )
     issuers: Mapped[list[str]] = mapped_column(JSONType, default=list, comment="发文机关, split")
     index_number: Mapped[str | None] = mapped_column(String(200), comment="索引号")
-    topic: Mapped[str | None] = mapped_column(Text, comment="主题分类")
-    author: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(Text, info={"max_chars": 200}, comment="主题分类")
+    author: Mapped[str | None] = mapped_column(Text, info={"max_chars": 200})
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text, comment="sanitised HTML")
     title_simplified: Mapped[str | None] = mapped_column(
@@ -200,7 +220,7 @@ class AttachmentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text, info={"max_chars": 1000})
     url: Mapped[str] = mapped_column(String(2048))
     file_type: Mapped[str | None] = mapped_column(String(20))
 

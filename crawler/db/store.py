@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +45,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from crawler.db.bounds import REJECTED, Rejected, ValueTooLong, fit_article, fit_document_key
 from crawler.db.models import (
     Article,
     ArticleSignature,
@@ -57,6 +60,8 @@ from crawler.db.models import (
 from crawler.dedup import NEAR_DUPLICATE_JACCARD, Signature, document_key, signature, url_key
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle, PreparedArticle
+
+logger = logging.getLogger(__name__)
 
 ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 ATTACHMENTS: Table = AttachmentRow.__table__  # type: ignore[assignment]
@@ -112,9 +117,15 @@ class WriteResult:
     """De-duplication hits: url_variant, content, document, near, and original (a new cluster)."""
     new_items: list[tuple[str | None, str | None, str]] = field(default_factory=list)
     """(title, publish_date, url) of each new page."""
+    rejected: list[Rejected] = field(default_factory=list)
+    """Items (and attachments) not stored, with the reason: for the ``failures`` table."""
+    fitted: int = 0
+    """Values cut or dropped to fit their columns (:mod:`crawler.db.bounds`)."""
 
     def __iadd__(self, other: WriteResult) -> WriteResult:
         self.new_items.extend(other.new_items)
+        self.rejected.extend(other.rejected)
+        self.fitted += other.fitted
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -206,7 +217,7 @@ def article_row(item: PolicyArticle, source_id: int, now: dt.datetime) -> dict[s
         "body_simplified": _simplified(item.body_text),
         "tags": list(item.tags),
         "content_hash": item.content_hash,
-        "document_key": document_key(item.doc_number, item.issuer),
+        "document_key": fit_document_key(document_key(item.doc_number, item.issuer)),
         "fetched_at": _datetime(item.fetched_at),
         "http_etag": item.etag,
         "http_last_modified": item.last_modified,
@@ -315,9 +326,39 @@ class ArticleStore:
         self._source_ids: dict[str, int] = {}
 
     def write(self, items: Sequence[PolicyArticle], source: SourceInfo) -> WriteResult:
-        """Store ``items`` (all from ``source``) in one transaction; raise on any database error."""
+        """Store ``items`` (all from ``source``) in one transaction; raise on any database error.
+
+        Every value is first fitted to its column (:func:`fit`): an item that cannot be stored
+        (its URL too long) is left out, listed in the result's ``rejected``."""
+        result = WriteResult()
+        result += self.write_fitted(self.fit(items, result), source)
+        return result
+
+    def fit(self, items: Sequence[PolicyArticle], result: WriteResult) -> list[PolicyArticle]:
+        """The items whose values fit their columns (fitted in place: overlong validators
+        dropped, titles and labels cut; :mod:`crawler.db.bounds`); the others, and attachments
+        left out, go to ``result.rejected``."""
+        ready = []
+        for item in items:
+            try:
+                fitted = fit_article(item)
+            except ValueTooLong as exc:
+                logger.error("Article not stored: %s: %s", exc, item.url[:200])
+                result.rejected.append(Rejected(item.url, f"not stored: {exc}", REJECTED))
+                continue
+            result.rejected.extend(fitted.rejected)
+            result.fitted += len(fitted.notes) + len(fitted.rejected)
+            ready.append(item)
+        return ready
+
+    def write_fitted(self, items: Sequence[PolicyArticle], source: SourceInfo) -> WriteResult:
+        """Store items already fitted (:meth:`fit`) in one transaction; raise on any error.
+
+        The source's row is written (and committed) first, on its own: a batch that fails never
+        takes it along, so that the next batch of the site does not refer to a row rolled back."""
         if not items:
             return WriteResult()
+        self._ensure_source(source)
         with self.engine.begin() as conn:
             return self._write(conn, items, source)
 
@@ -485,7 +526,7 @@ class ArticleStore:
             key=key,
             item=item,
             row=article_row(item, source_id, now),
-            document=document_key(item.doc_number, item.issuer),
+            document=fit_document_key(document_key(item.doc_number, item.issuer)),
             signature=sig,
             bands=_bands(sig),
         )
@@ -661,10 +702,27 @@ class ArticleStore:
                      [(band, id_) for id_, _, bands in with_sig for band in bands])  # fmt: skip
 
     # --- sources -----------------------------------------------------------------------------
-    def _source_id(self, conn: Connection, source: SourceInfo) -> int:
+    def _ensure_source(self, source: SourceInfo) -> int:
+        """The source's id; unless known already, its row is upserted in a transaction of its
+        own and the id remembered once that is committed."""
         cached = self._source_ids.get(source.site)
         if cached is not None:
             return cached
+        with self.engine.begin() as conn:
+            source_id = self._upsert_source(conn, source)
+        self._source_ids[source.site] = source_id
+        return source_id
+
+    def _source_id(self, conn: Connection, source: SourceInfo) -> int:
+        """The source's id: the remembered one, else upserted in ``conn``'s transaction (not
+        remembered: that transaction may still roll back)."""
+        cached = self._source_ids.get(source.site)
+        if cached is not None:
+            return cached
+        return self._upsert_source(conn, source)
+
+    @staticmethod
+    def _upsert_source(conn: Connection, source: SourceInfo) -> int:
         ins = _insert(conn, SOURCES)
         conn.execute(
             ins.values(
@@ -680,8 +738,70 @@ class ArticleStore:
         source_id: int = conn.execute(
             select(SOURCES.c.id).where(SOURCES.c.site == source.site)
         ).scalar_one()
-        self._source_ids[source.site] = source_id
         return source_id
+
+
+DATA_ERRORS = (SQLAlchemyError, ValueError, TypeError, OverflowError)
+"""What a write raises when the database refuses it, or the values cannot be made into rows."""
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """The database could not be reached or the connection broke (not a refusal of the data)."""
+    return (isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)) or (
+        isinstance(exc, SQLAlchemyError)
+        and type(exc).__name__ in {"OperationalError", "InterfaceError"}
+    )
+
+
+def error_reason(exc: BaseException) -> str:
+    """One line naming the error, without the SQL statement or its parameters."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return f"{type(orig or exc).__name__}: {text[0] if text else ''}"
+
+
+class StorageUnavailable(Exception):
+    """The database became unreachable during :func:`write_isolated`: ``done`` is what was
+    stored before, ``remaining`` the items still to store (to spool)."""
+
+    def __init__(
+        self, cause: BaseException, done: WriteResult, remaining: list[PolicyArticle]
+    ) -> None:
+        super().__init__(error_reason(cause))
+        self.cause = cause
+        self.done = done
+        self.remaining = remaining
+
+
+def write_isolated(
+    store: ArticleStore, items: Sequence[PolicyArticle], source: SourceInfo
+) -> WriteResult:
+    """Store ``items`` in one transaction; when the database refuses the batch on its data
+    (not on the connection), store them one by one, so that one bad item costs only itself.
+    An item refused alone is listed in the result's ``rejected`` with the reason (for the
+    ``failures`` table); the others are stored. A connection error raises
+    :class:`StorageUnavailable` (nothing is stored twice by storing the rest later: upserts)."""
+    result = WriteResult()
+    ready = store.fit(items, result)  # (fitted once: writing them fits nothing again)
+    try:
+        result += store.write(ready, source)
+        return result
+    except DATA_ERRORS as exc:
+        if is_connection_error(exc):
+            raise StorageUnavailable(exc, result, ready) from exc
+        logger.warning(
+            "Batch of %d refused (%s); storing one by one", len(ready), error_reason(exc)
+        )
+    for n, item in enumerate(ready):
+        try:
+            result += store.write([item], source)
+        except DATA_ERRORS as exc:
+            if is_connection_error(exc):
+                raise StorageUnavailable(exc, result, ready[n:]) from exc
+            reason = error_reason(exc)
+            logger.error("Article %s not stored: %s", item.url, reason)
+            result.rejected.append(Rejected(item.url, f"not stored: {reason}"))
+    return result
 
 
 def touch(engine: Engine, urls: Sequence[str]) -> int:

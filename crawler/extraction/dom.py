@@ -77,19 +77,25 @@ _DROP_TAGS = (
     "style",
     "noscript",
     "template",
-    "iframe",
-    "object",
-    "embed",
     "svg",
-    "canvas",
     "select",
     "textarea",
     "button",
     "input",
-    "map",
-    "audio",
-    "video",
 )
+_INVISIBLE = ("script", "style", "noscript", "template")
+_WHITESPACE = (" ", "\n", "\t", "\r", "\u3000", "\xa0")
+# Embedded media. HTML5's void ones have no content, but lxml (libxml2 knows HTML 4) nests
+# everything after an unclosed one inside it: they are unwrapped (the element goes, what it holds
+# stays). The others hold only fallback content ("您的浏览器不支持视频") when closed, but the rest
+# of the page when not: they are unwrapped when they hold a block or more than
+# ``_FALLBACK_CHARS`` characters, else dropped with their fallback. An ``<iframe>``'s content is
+# raw text to lxml: markup there is parsed again first.
+_VOID_MEDIA = ("embed", "source", "track", "wbr", "keygen")
+_MEDIA = ("object", "video", "audio", "canvas", "map", "applet", "iframe")
+_FALLBACK_CHARS = 100
+_UNWRAP = "pc-unwrap"
+_DROP = "pc-drop"
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # the elements with a style or a hidden attribute, in document order (the same node set as
 # ``//*[@style or @hidden]``, found faster from the attributes)
@@ -107,6 +113,10 @@ class Doc:
 
     root: HtmlElement
     embedded_records: list[str] = field(default_factory=list)
+    text_chars: int = 0
+    """Characters (not counting whitespace) of the page's text before any cleaning, scripts and
+    styles left out: what a reader sees, whatever the cleaning then removes (or wrongly
+    removes: a health rule compares the body with it)."""
 
 
 def parse_html(text: str) -> Doc | None:
@@ -133,7 +143,9 @@ def parse_html(text: str) -> Doc | None:
     for script in root.iter("script"):
         if (script.get("type") or "").lower() in ("text/xml", "text/html") and script.text:
             records.append(script.text)
+    text_chars = _visible_chars(root)
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    _clear_media(root)
     found = _HIDDEN_CANDIDATES(root)
     for el in found if isinstance(found, list) else ():
         if not isinstance(el, HtmlElement):
@@ -148,7 +160,66 @@ def parse_html(text: str) -> Doc | None:
         parent = el.getparent()
         if parent is not None and el.tag not in ("html", "body"):
             _drop_keep_tail(el, parent)
-    return Doc(root=root, embedded_records=records)
+    return Doc(root=root, embedded_records=records, text_chars=text_chars)
+
+
+def _visible_chars(root: HtmlElement) -> int:
+    """Non-whitespace characters of the text of ``<body>`` (or the page), the contents of
+    scripts, styles, ``<noscript>`` and ``<template>`` left out."""
+    body = root.find("body")
+    scope = body if body is not None else root
+    total = _chars(_text_of(scope))
+    for el in scope.iter(*_INVISIBLE):
+        if el.text:
+            total -= _chars(_text_of(el))
+    return max(total, 0)
+
+
+def _chars(text: str) -> int:
+    """Characters but the common white space (quicker than splitting a whole page's text)."""
+    return len(text) - sum(map(text.count, _WHITESPACE))
+
+
+def _text_of(el: HtmlElement) -> str:
+    text: str = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+    return text
+
+
+def _clear_media(root: HtmlElement) -> None:
+    """Remove embedded media elements, keeping what follows them (see ``_VOID_MEDIA``)."""
+    media = list(root.iter(*_VOID_MEDIA, *_MEDIA))
+    if not media:
+        return
+    for el in reversed(media):  # the innermost first: an outer one sees what it really holds
+        if el.tag in _VOID_MEDIA:
+            el.tag = _UNWRAP
+            continue
+        if el.tag == "iframe":
+            _parse_raw_content(el)
+        holds_blocks = len(el) and any(d.tag in BLOCK_TAGS for d in el.iterdescendants())
+        if holds_blocks or _ns_len(_text_of(el)) > _FALLBACK_CHARS:
+            el.tag = _UNWRAP  # it holds the page after it
+        else:
+            el.tag = _DROP  # it holds its own fallback only
+    etree.strip_elements(root, _DROP, with_tail=False)
+    etree.strip_tags(root, _UNWRAP)
+
+
+def _parse_raw_content(el: HtmlElement) -> None:
+    """An ``<iframe>`` whose raw text holds markup (the rest of the page, when it was not
+    closed): that markup parsed into elements in its place."""
+    raw = el.text
+    if not raw or "<" not in raw:
+        return
+    try:
+        parsed = etree.fromstring(f"<html><body>{raw}</body></html>".encode(), _PARSER)
+    except (etree.ParserError, ValueError):
+        return
+    body = parsed.find("body") if parsed is not None else None
+    if body is None:
+        return
+    el.text = body.text
+    el.extend(list(body))
 
 
 def _drop_keep_tail(el: HtmlElement, parent: HtmlElement) -> None:

@@ -55,3 +55,6 @@ class ExtractedPage:
     images: list[Image] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     """List pages: absolute article URLs."""
+    page_chars: int | None = None
+    """Characters (not counting whitespace) of the page's visible text outside links, chrome
+    included: a body that is a tiny fraction of it was cut short (a health rule compares)."""

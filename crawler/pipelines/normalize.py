@@ -2,9 +2,13 @@
 
 Spiders already run the extractor's normalisers; this stage guarantees the storage contract for
 every item whatever produced it: canonical URL, no empty strings, ISO dates, 〔〕 document numbers,
-a fetch time and a content hash. Every normaliser is idempotent, so running it twice is harmless.
+titles and labels no longer than their columns allow (a title at most 200 characters, the
+extractor's own limit; :func:`crawler.db.bounds.fit_text`), overlong HTTP validators dropped, a
+fetch time and a content hash. Every normaliser is idempotent, so running it twice is harmless.
 Article pages extracted in worker processes arrive normalised there already
-(:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.prepare`) and pass through.
+(:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.prepare`) and pass through; the
+pipeline counts those whose body is a tiny fraction of their page's text
+(``article/short_body``, a health warning: the body was probably cut short).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy.exceptions import DropItem
 
+from crawler.db.bounds import fit_text
 from crawler.extraction.normalize import (
     clean_text,
     normalize_doc_number,
@@ -23,11 +28,13 @@ from crawler.extraction.normalize import (
     split_issuers,
     strip_pinyin_readings,
 )
+from crawler.health import MAX_REPORTED, Thresholds, short_body
 from crawler.items import Attachment, PolicyArticle, PreparedArticle
 from crawler.urls import canonical_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +73,7 @@ def normalize_article(item: PolicyArticle, now: dt.datetime | None = None) -> Po
     item.body_html = item.body_html or None
     item.tags = sorted({t.strip() for t in item.tags if t and t.strip()})
     item.attachments = _attachments(item.attachments)
+    fit_text(item)
     if not item.title and not item.body_text:
         raise DropItem(f"no title and no body text at {item.url}")
     if item.fetched_at is None:
@@ -90,6 +98,8 @@ def _attachments(attachments: list[Attachment]) -> list[Attachment]:
 class NormalizePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        settings = getattr(crawler, "settings", None)
+        self.limits = Thresholds.from_settings(settings) if settings is not None else Thresholds()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -98,4 +108,24 @@ class NormalizePipeline:
     def process_item(self, item: object) -> object:
         if isinstance(item, PolicyArticle) and not isinstance(item, PreparedArticle):
             return normalize_article(item)
-        return item  # a PreparedArticle was normalised in the extraction worker
+        if isinstance(item, PreparedArticle):  # normalised in the extraction worker
+            self.check_body(item)
+        return item
+
+    def check_body(self, item: PreparedArticle) -> None:
+        """Count an article whose body is a tiny fraction of its page's text (cut short?)."""
+        page = item.page_chars
+        if page is None or not short_body(item.body_text, page, self.limits):
+            return
+        body = len("".join((item.body_text or "").split()))
+        stats: StatsCollector | None = getattr(self.crawler, "stats", None)
+        logger.warning(
+            "Body of %s is %d of the page's %d characters: cut short?", item.url, body, page
+        )
+        if stats is None:
+            return
+        stats.inc_value("article/short_body")
+        urls = stats.get_value("article/short_body_urls") or []
+        if len(urls) < MAX_REPORTED:
+            entry = f"{item.url}: {body} of the page's {page} characters"
+            stats.set_value("article/short_body_urls", [*urls, entry])

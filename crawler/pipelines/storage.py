@@ -9,11 +9,16 @@ slows to the database's pace: memory stays bounded however slow the database is.
 are counted on the crawl's own thread as each batch completes, and the spider is closed only
 after the last batch is written.
 
-When the database refuses a batch, the batch is retried item by item so that one bad row costs
-only itself; when the database is unreachable, the items go to the local spool (``SPOOL_DIR``)
-and are replayed into the database by the next run or by ``crawler db replay``. Either way the
-failure is counted (``storage/failed``), logged with its reason, and the run ends with a failure
-status.
+Every value is fitted to its column first (:mod:`crawler.db.bounds`): an overlong validator is
+dropped, a title or label cut, and an item whose URL does not fit is not stored but recorded in
+the ``failures`` table (``storage/rejected``). When the database refuses a batch on its data, the
+batch is retried item by item so that one bad item costs only itself: it goes to the
+``failures`` table with the reason (retried by later runs), the others are stored. When the
+database is unreachable, the items go to the local spool (``SPOOL_DIR``) and are replayed into
+the database by the next run or by ``crawler db replay`` (``storage/spooled``). Items that can be
+neither stored nor spooled (the spool unwritable too) are counted as *lost* (``storage/lost``),
+logged with their URLs, and named in the run's problems. Every item not stored is counted in
+``storage/failed``, and the run ends with a failure status.
 """
 
 from __future__ import annotations
@@ -28,10 +33,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
-from crawler.db.store import ArticleStore, SourceInfo, WriteResult, sign_here, touch
+from crawler.db.bounds import Rejected
+from crawler.db.store import (
+    ArticleStore,
+    SourceInfo,
+    StorageUnavailable,
+    WriteResult,
+    error_reason,
+    sign_here,
+    touch,
+    write_isolated,
+)
+from crawler.failures import FailureLog
 from crawler.items import PageSeen, PolicyArticle
 from crawler.spool import Spool
 from crawler.workers import Signer, configured_nice, configured_workers
@@ -48,12 +64,8 @@ logger = logging.getLogger(__name__)
 
 NEW_ITEMS_IN_DIGEST = 50
 """New items listed in the run's stats (for the alert digest); the count is always complete."""
-
-
-def is_connection_error(exc: SQLAlchemyError) -> bool:
-    return (isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)) or (
-        type(exc).__name__ in {"OperationalError", "InterfaceError"}
-    )
+NAMED_IN_PROBLEMS = 5
+"""Items not stored named in the run's problem (the count is always complete)."""
 
 
 @dataclass
@@ -62,6 +74,11 @@ class _Outcome:
 
     results: list[WriteResult] = field(default_factory=list)
     spooled: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    """Items (and attachments) not stored, recorded in the failures table."""
+    lost: int = 0
+    """Items neither stored nor spooled."""
+    lost_reasons: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -91,7 +108,13 @@ class StoragePipeline:
             )
         except DatabaseConfigError as exc:
             raise ValueError(f"DATABASE_URL: {exc}") from exc
+        except OSError as exc:  # SQLite: the database's folder cannot be made
+            raise ValueError(f"DATABASE_URL {redact(self.url)}: {exc}") from exc
         self.store = ArticleStore(self.engine)
+        self._failure_logs: dict[str, FailureLog] = {}
+        self.rejected: list[Rejected] = []
+        self.lost = 0
+        self.lost_reasons: list[str] = []
         self.buffer: list[PolicyArticle] = []
         self.seen: list[str] = []
         self.available = False
@@ -174,7 +197,8 @@ class StoragePipeline:
 
     # --- the writer thread's side --------------------------------------------------------------
     def _write(self, batch: list[PolicyArticle], seen: list[str], source: SourceInfo) -> _Outcome:
-        """Write one batch; never raises: whatever is not stored is spooled with its reason."""
+        """Write one batch; never raises: whatever is not stored is recorded as a failure,
+        spooled, or counted as lost, with its reason."""
         out = _Outcome()
         started = time.monotonic()
         try:
@@ -194,17 +218,32 @@ class StoragePipeline:
             self._spool(source.site, batch, "database unavailable", out)
             return
         try:
-            out.results.append(self.store.write(batch, source))
-        except SQLAlchemyError as exc:
-            if is_connection_error(exc):
-                self.available = False
-                out.failures.append(f"database {redact(self.url)} failed: {_reason(exc)}")
-                self._spool(source.site, batch, _reason(exc), out)
-            else:
-                logger.warning(
-                    "Batch of %d refused (%s); storing one by one", len(batch), _reason(exc)
-                )
-                self._write_one_by_one(batch, source, out)
+            result = write_isolated(self.store, batch, source)
+        except StorageUnavailable as exc:
+            self.available = False
+            out.results.append(exc.done)
+            self._record_rejected(source.site, exc.done.rejected, out)
+            out.failures.append(f"database {redact(self.url)} failed: {exc}")
+            self._spool(source.site, exc.remaining, str(exc), out)
+            return
+        out.results.append(result)
+        self._record_rejected(source.site, result.rejected, out)
+
+    def _record_rejected(self, site: str, rejected: list[Rejected], out: _Outcome) -> None:
+        """Record items (and attachments) not stored in the failures table (spooled there while
+        the database is down); an item whose failure cannot be kept either is lost."""
+        if not rejected:
+            return
+        log = self._failure_logs.get(site)
+        if log is None:
+            log = self._failure_logs[site] = FailureLog(self.engine, site, spool=self.spool.folder)
+        for entry in rejected:
+            if log.record(entry.url, entry.kind, entry.reason) or entry.attachment_of is not None:
+                out.rejected.append(entry)
+                continue
+            out.lost += 1  # neither stored, nor spooled, nor recorded as a failure
+            out.lost_reasons.append(f"{entry.reason}, and the failure not recorded")
+            logger.error("1 item LOST: %s: %s", out.lost_reasons[-1], entry.url)
 
     def _touch(self, seen: list[str]) -> None:
         if not seen or not self.available:
@@ -216,23 +255,25 @@ class StoragePipeline:
                 "Could not mark %d unchanged page(s) as seen: %s", len(seen), _reason(exc)
             )
 
-    def _write_one_by_one(
-        self, batch: list[PolicyArticle], source: SourceInfo, out: _Outcome
-    ) -> None:
-        for n, item in enumerate(batch):
-            try:
-                out.results.append(self.store.write([item], source))
-            except SQLAlchemyError as exc:
-                if is_connection_error(exc):
-                    self.available = False
-                    out.failures.append(f"database {redact(self.url)} failed: {_reason(exc)}")
-                    self._spool(source.site, batch[n:], _reason(exc), out)
-                    return
-                out.failures.append(f"article {item.url} not stored: {_reason(exc)}")
-                self._spool(source.site, [item], _reason(exc), out)
-
     def _spool(self, site: str, items: list[PolicyArticle], reason: str, out: _Outcome) -> None:
-        path = self.spool.append(site, items)
+        """Keep items not stored in the spool; when that fails too they are lost: counted, and
+        logged with their URLs."""
+        if not items:
+            return
+        try:
+            path = self.spool.append(site, items)
+        except OSError as exc:
+            out.lost += len(items)
+            out.lost_reasons.append(f"not stored ({reason}) and not spooled ({exc})")
+            logger.error(
+                "%d item(s) LOST: not stored (%s) and not spooled in %s (%s): %s",
+                len(items),
+                reason,
+                self.spool.folder,
+                exc,
+                " ".join(item.url for item in items),
+            )
+            return
         out.spooled += len(items)
         logger.error("%d item(s) not stored (%s); kept in spool %s", len(items), reason, path)
 
@@ -267,14 +308,44 @@ class StoragePipeline:
             self.store.signer = sign_here
         self.engine.dispose()
         self.stats.set_value("storage/flush_ms", round(self.write_seconds * 1000))
+        self._report_not_stored()
+
+    def _report_not_stored(self) -> None:
+        """One problem for the items refused (recorded in failures), one for the items lost."""
+        items = [r for r in self.rejected if r.attachment_of is None]
+        if items:
+            named = "; ".join(f"{r.url[:300]} ({r.reason})" for r in items[:NAMED_IN_PROBLEMS])
+            extra = len(items) - NAMED_IN_PROBLEMS
+            more = f"; and {extra} more" if extra > 0 else ""
+            self._fail_run(
+                f"{len(items)} item(s) not stored, recorded in the failures table: {named}{more}"
+            )
+        if self.lost:
+            reasons = "; ".join(dict.fromkeys(self.lost_reasons))
+            self._fail_run(
+                f"{self.lost} item(s) LOST: neither stored nor spooled ({reasons}); "
+                "see the log for their URLs"
+            )
 
     def _apply(self, out: _Outcome) -> None:
         self.write_seconds += out.seconds
         for result in out.results:
             self._count(result)
+        items_rejected = sum(1 for r in out.rejected if r.attachment_of is None)
+        not_stored = out.spooled + items_rejected + out.lost
+        if not_stored:
+            self.stats.inc_value("storage/failed", not_stored)
         if out.spooled:
-            self.stats.inc_value("storage/failed", out.spooled)
             self.stats.inc_value("storage/spooled", out.spooled)
+        if items_rejected:
+            self.stats.inc_value("storage/rejected", items_rejected)
+        if len(out.rejected) > items_rejected:
+            self.stats.inc_value("storage/attachments_rejected", len(out.rejected) - items_rejected)
+        if out.lost:
+            self.stats.inc_value("storage/lost", out.lost)
+            self.lost += out.lost
+            self.lost_reasons.extend(out.lost_reasons)
+        self.rejected.extend(out.rejected)
         for reason in out.failures:
             self._fail_run(reason)
 
@@ -283,16 +354,27 @@ class StoragePipeline:
 
         try:
             replayed = replay_spool(self.spool, self.store)
+        except StorageUnavailable as exc:
+            self._fail_run(f"spooled items not replayed: {exc}")
+            return
         except SQLAlchemyError as exc:
             self._fail_run(f"spooled items not replayed: {_reason(exc)}")
             return
         except OSError as exc:
             self._fail_run(f"spool {self.spool.folder} unreadable: {exc}")
             return
-        if replayed:
-            self.stats.inc_value("storage/replayed", replayed)
+        if replayed.stored:
+            self.stats.inc_value("storage/replayed", replayed.stored)
+        if replayed.rejected:
+            self.stats.inc_value("storage/replay_rejected", replayed.rejected)
+            self._fail_run(
+                f"{replayed.rejected} spooled item(s) not stored: recorded in the failures "
+                f"table, kept in {self.spool.folder}/*.bad"
+            )
 
     def _count(self, result: WriteResult) -> None:
+        if result.fitted:
+            self.stats.inc_value("storage/values_fitted", result.fitted)
         self.stats.inc_value("storage/new", result.new)
         self.stats.inc_value("storage/updated", result.updated)
         self.stats.inc_value("storage/unchanged", result.unchanged)
@@ -327,6 +409,4 @@ def _loop_running() -> bool:
 
 def _reason(exc: SQLAlchemyError) -> str:
     """One line naming the error, without the SQL statement or parameters."""
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip().splitlines()
-    return f"{type(orig or exc).__name__}: {text[0] if text else ''}"
+    return error_reason(exc)

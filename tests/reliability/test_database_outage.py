@@ -112,7 +112,7 @@ def test_unreachable_database_spools_everything_and_db_replay_stores_it(
     assert_stored_exactly_once(crawl.database_url, crawl.urls)
     assert spooled(crawl.tmp) == []
     engine = make_engine(crawl.database_url)  # nothing left: a second replay stores nothing
-    assert replay_spool(Spool(crawl.tmp / "spool"), ArticleStore(engine)) == 0
+    assert replay_spool(Spool(crawl.tmp / "spool"), ArticleStore(engine)).stored == 0
     engine.dispose()
     assert_stored_exactly_once(crawl.database_url, crawl.urls)
 
@@ -219,7 +219,7 @@ def test_a_torn_spool_line_does_not_block_the_replay_of_the_others(
         replayed = replay_spool(Spool(tmp_path / "spool"), ArticleStore(engine))
     finally:
         engine.dispose()
-    assert replayed == 3
+    assert (replayed.stored, replayed.rejected) == (3, 0)
     assert_stored_exactly_once(pg_url, urls)
 
 
