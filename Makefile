@@ -45,10 +45,19 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 
-# Browse and query the database in a web browser (Datasette, with table descriptions and canned queries).
+# The researcher's web view: Datasette with docs/datasette (front page, article view, search, site
+# health, feeds at /feeds/). Datasette is installed only when missing; the URL is printed first.
+BROWSE_DB   ?= data/policy.db
+BROWSE_HOST ?= 127.0.0.1
+BROWSE_PORT ?= 8001
+DATASETTE_ARGS = --metadata docs/datasette/metadata.yml --plugins-dir docs/datasette/plugins \
+	--template-dir docs/datasette/templates --static assets:docs/datasette/static \
+	--setting truncate_cells_html 300 --setting suggest_facets off
 browse: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[browse]'
-	$(BIN)/datasette data/policy.db --metadata docs/datasette/metadata.yml --plugins-dir docs/datasette/plugins
+	@test -x $(BIN)/datasette || $(BIN)/python -m pip install --quiet -e '.[browse]'
+	@test -f $(BROWSE_DB) || { echo "browse: no database at $(BROWSE_DB): run make demo (offline, the bundled fixtures) or make crawl first"; exit 1; }
+	@echo "policy-crawler web view: http://$(BROWSE_HOST):$(BROWSE_PORT)/  (Ctrl-C stops it)"
+	@exec $(BIN)/datasette serve $(BROWSE_DB) $(DATASETTE_ARGS) --host $(BROWSE_HOST) --port $(BROWSE_PORT)
 
 clean:
 	rm -rf $(VENV) data feeds .mypy_cache .ruff_cache .pytest_cache

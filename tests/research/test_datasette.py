@@ -1,14 +1,21 @@
-"""Browsing with Datasette: the demo database served over HTTP, with metadata and canned queries."""
+"""Browsing with Datasette: the demo database served by ``make browse`` over HTTP, with metadata,
+canned queries and the search box in either script. The pages as a browser shows them:
+tests/research/test_web_browser.py."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,7 +28,6 @@ from tests.research.demo import PUHUI_URL
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 METADATA = ROOT / "docs" / "datasette" / "metadata.yml"
 PLUGINS = ROOT / "docs" / "datasette" / "plugins"
@@ -39,37 +45,70 @@ def get_json(url: str) -> Any:
         return json.loads(response.read().decode("utf-8"))
 
 
-@pytest.fixture(scope="module")
-def datasette(demo_sqlite_file: Path) -> Iterator[str]:
+@dataclass
+class Served:
+    """A running ``make browse``: its base URL, what it printed, how long it took to answer."""
+
+    url: str
+    printed: str
+    startup_seconds: float
+
+
+@contextmanager
+def serve_browse(database: Path, feed_dir: Path, **env: str) -> Iterator[Served]:
+    """``make browse`` on ``database`` (a file named policy.db) and a free port, as a user runs
+    it on an installed checkout: the venv is not reinstalled (``-o`` the install stamp) and the
+    Datasette of this interpreter is used. Stopped (its process group) at the end."""
     port = free_port()
+    command = [
+        "make", "--no-print-directory", "-o", ".venv/.installed-stamp", "browse",
+        f"BIN={Path(sys.executable).parent}", f"BROWSE_DB={database}", f"BROWSE_PORT={port}",
+    ]  # fmt: skip
+    started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", str(demo_sqlite_file),
-         "--metadata", str(METADATA), "--plugins-dir", str(PLUGINS),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        command, cwd=ROOT, env={**os.environ, "FEED_DIR": str(feed_dir), **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = started + 60
         while True:
             try:
                 get_json(f"{base}/-/versions.json")
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
+                    stop(process)
                     output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"datasette did not start: {output[-3000:]}")
-                time.sleep(0.2)
-        yield base
+                    pytest.fail(f"make browse did not start: {output[-3000:]}")
+                time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        assert process.stdout is not None
+        printed = process.stdout.readline().decode()
+        yield Served(base, printed, elapsed)
     finally:
-        process.terminate()
+        stop(process)
+        if process.stdout:
+            process.stdout.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop make and the Datasette it started (their own process group)."""
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        if process.stdout:
-            process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def datasette(demo_sqlite_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_browse(demo_sqlite_file, tmp_path_factory.mktemp("no-feeds")) as served:
+        yield served.url
 
 
 def test_canned_query_new_this_week_returns_rows(datasette: str) -> None:
@@ -100,6 +139,17 @@ def test_the_articles_table_search_box_uses_the_fts_index(datasette: str) -> Non
     rows = get_json(f"{datasette}/policy/articles.json?_search={q}&_shape=array")
     assert PUHUI_URL in {r["url"] for r in rows}
     assert len(rows) == 4
+
+
+def test_the_search_box_and_query_take_traditional_characters(datasette: str) -> None:
+    def found(path: str, **params: str) -> list[str]:
+        query = urllib.parse.urlencode({**params, "_shape": "array"})
+        return sorted(r["url"] for r in get_json(f"{datasette}/policy/{path}.json?{query}"))
+
+    simplified = found("articles", _search="普惠托育服务")
+    assert PUHUI_URL in simplified and len(simplified) == 4
+    assert found("articles", _search="普惠托育服務") == simplified
+    assert found("search", q="普惠托育服務") == found("search", q="普惠托育服务") == simplified
 
 
 def test_column_descriptions_are_served(datasette: str) -> None:
