@@ -59,6 +59,10 @@ fi
 if ! have chromium; then
     apt_install chromium || missing+=("Chromium (package chromium)")
 fi
+# Chinese text in the browser tests' screenshots (without it, boxes; the tests do not read pixels)
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; }; then
+    apt_install fonts-noto-cjk || say "note: no Chinese font (package fonts-noto-cjk): screenshots will show boxes"
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     for m in "${missing[@]}"; do say "missing: $m"; done
