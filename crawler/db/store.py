@@ -324,6 +324,8 @@ class ArticleStore:
         self.engine = engine
         self.signer = signer
         self._source_ids: dict[str, int] = {}
+        self._sources_written: set[str] = set()
+        """Sites whose row a committed batch of this store has upserted (see :meth:`_source_id`)."""
 
     def write(self, items: Sequence[PolicyArticle], source: SourceInfo) -> WriteResult:
         """Store ``items`` (all from ``source``) in one transaction; raise on any database error.
@@ -360,7 +362,9 @@ class ArticleStore:
             return WriteResult()
         self._ensure_source(source)
         with self.engine.begin() as conn:
-            return self._write(conn, items, source)
+            result = self._write(conn, items, source)
+        self._sources_written.add(source.site)
+        return result
 
     def _write(
         self, conn: Connection, items: Sequence[PolicyArticle], source: SourceInfo
@@ -714,10 +718,12 @@ class ArticleStore:
         return source_id
 
     def _source_id(self, conn: Connection, source: SourceInfo) -> int:
-        """The source's id: the remembered one, else upserted in ``conn``'s transaction (not
-        remembered: that transaction may still roll back)."""
+        """The source's id, its row upserted in ``conn``'s transaction too until a batch of this
+        store has been committed with it (as before the row had a transaction of its own: on
+        PostgreSQL the row lock makes the first batches of writers of one site wait for each
+        other, which keeps writers of the same pages out of each other's way at the start)."""
         cached = self._source_ids.get(source.site)
-        if cached is not None:
+        if cached is not None and source.site in self._sources_written:
             return cached
         return self._upsert_source(conn, source)
 
@@ -746,7 +752,10 @@ DATA_ERRORS = (SQLAlchemyError, ValueError, TypeError, OverflowError)
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """The database could not be reached or the connection broke (not a refusal of the data)."""
+    """The database could not be reached or the connection broke (not a refusal of the data,
+    nor a deadlock, which PostgreSQL's driver also reports as an ``OperationalError``)."""
+    if is_transient(exc):
+        return False
     return (isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)) or (
         isinstance(exc, SQLAlchemyError)
         and type(exc).__name__ in {"OperationalError", "InterfaceError"}
@@ -773,6 +782,31 @@ class StorageUnavailable(Exception):
         self.remaining = remaining
 
 
+TRANSIENT_RETRIES = 3
+"""Times a batch is written again after a deadlock or serialization failure."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure (SQLSTATE class 40): the same write may succeed when
+    tried again; neither the data's fault nor a lost connection."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("40")
+
+
+def _write_retrying(
+    store: ArticleStore, items: Sequence[PolicyArticle], source: SourceInfo
+) -> WriteResult:
+    """``store.write``, tried again after a deadlock or serialization failure."""
+    for attempt in range(TRANSIENT_RETRIES):
+        try:
+            return store.write(items, source)
+        except SQLAlchemyError as exc:
+            if not is_transient(exc) or attempt + 1 == TRANSIENT_RETRIES:
+                raise
+            logger.warning("Batch of %d: %s; writing it again", len(items), error_reason(exc))
+    raise AssertionError("unreachable")
+
+
 def write_isolated(
     store: ArticleStore, items: Sequence[PolicyArticle], source: SourceInfo
 ) -> WriteResult:
@@ -784,7 +818,7 @@ def write_isolated(
     result = WriteResult()
     ready = store.fit(items, result)  # (fitted once: writing them fits nothing again)
     try:
-        result += store.write(ready, source)
+        result += _write_retrying(store, ready, source)
         return result
     except DATA_ERRORS as exc:
         if is_connection_error(exc):
@@ -794,7 +828,7 @@ def write_isolated(
         )
     for n, item in enumerate(ready):
         try:
-            result += store.write([item], source)
+            result += _write_retrying(store, [item], source)
         except DATA_ERRORS as exc:
             if is_connection_error(exc):
                 raise StorageUnavailable(exc, result, ready[n:]) from exc

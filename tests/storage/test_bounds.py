@@ -197,3 +197,32 @@ def test_the_spool_keeps_lines_it_cannot_replay_out_of_the_spool(
     assert [json.loads(line)["url"] for line in bad] == [bad_date(1).url]
     assert [r.url for r in rows(engine, Failure.__table__)] == [bad_date(1).url]
     assert replay_spool(spool, ArticleStore(engine)).stored == 0
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_deadlock_is_written_again_not_taken_for_a_lost_connection(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's driver reports a deadlock as an OperationalError, like a lost connection:
+    the batch is written again instead of spooled (and the database taken for gone)."""
+    from sqlalchemy.exc import OperationalError
+
+    from crawler.db.store import is_connection_error
+
+    deadlock = OperationalError("INSERT …", {}, _Deadlock("deadlock detected"))
+    assert not is_connection_error(deadlock)
+    original = ArticleStore.write
+    calls: list[int] = []
+
+    def write_once_deadlocked(self: ArticleStore, items: Any, source: SourceInfo) -> Any:
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise deadlock
+        return original(self, items, source)
+
+    monkeypatch.setattr(ArticleStore, "write", write_once_deadlocked)
+    result = write_isolated(ArticleStore(engine), [article(1), article(2)], SourceInfo("cn_test"))
+    assert (result.new, result.rejected, calls) == (2, [], [2, 2])
