@@ -74,6 +74,12 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     page = extract_from_bytes(body, url, headers=None, kind=args.kind)
     json.dump(to_eval_dict(page), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
+    if page.kind == "list" and not page.links:
+        print(
+            "crawler extract: no list of article links found (the generic detection wants three "
+            "or more similar links; a spider's list_link_selector finds shorter lists)",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -430,7 +436,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
             print(f"  ! {line}")
     legend = ", ".join(f"{mark} {status}" for status, mark in MARKS.items())
     print(f"recent: the last {args.runs} runs, newest first ({legend})")
-    return EXIT_FAILED if any(r.status in ("failed", "blocked") for r in rows) else EXIT_OK
+    return (
+        EXIT_FAILED if any(r.status in ("failed", "blocked", "killed") for r in rows) else EXIT_OK
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -483,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="every site's last runs and health",
         description="Every site's last run, its problems and its recent runs, from the database. "
         "Exit status: 0 when every site's last run is ok, a warning or degraded; 1 when one "
-        "failed or was blocked.",
+        "failed, was blocked or was killed.",
     )
     p.add_argument("--runs", type=int, default=10, help="runs shown per site in 'recent'")
     p.set_defaults(func=_cmd_status)

@@ -172,3 +172,12 @@ def test_a_short_list_degrades_to_its_dated_links() -> None:
     requests = list(s.parse_list(page))
     assert [r.url.rsplit("/", 1)[-1] for r in requests] == ["t20241126_1.html", "t20241120_2.html"]
     assert stats(s)["list/degraded"] == 1
+
+
+def test_a_json_list_with_no_hits_on_its_first_page_and_a_lost_json_file_are_reported() -> None:
+    stats = {"list/no_hits_urls": ["https://sousuo.www.gov.cn/search-gov/data?p=0"]}
+    [problem] = run_problems(stats, "finished", Thresholds())
+    assert problem.severity == "warning" and "answered 'no hits' on its first page" in str(problem)
+    problems = run_problems({"list/fallback_failed": 1}, "finished", Thresholds())
+    assert status_of(problems) == "failed"
+    assert "no longer names the JSON file" in str(problems[0])

@@ -72,3 +72,14 @@ def test_help_lists_every_command_and_the_exit_codes() -> None:
         assert f"\n    {command} " in text, command
     assert "exit status:" in text and "3  (run) another crawl holds the lock file" in text
     assert "``" not in text  # no reStructuredText markup in the terminal
+
+
+def test_extract_says_when_a_list_page_gives_no_links(tmp_path: Path) -> None:
+    page = tmp_path / "list.html"
+    page.write_text(
+        '<html><body><ul><li><a href="/a/1.html">一则通知</a> 2024-11-26</li></ul></body></html>',
+        encoding="utf-8",
+    )
+    result = crawler("extract", "--kind", "list", str(page), database="sqlite://")
+    assert result.returncode == 0
+    assert "no list of article links found" in result.stderr
