@@ -2,6 +2,10 @@
 
 Government sites answer crawlers with JavaScript challenges (瑞数-style HTTP 412 pages that set a
 dynamic cookie, 加速乐 521 pages), WAF block pages, and CAPTCHA pages served with status 200.
+
+A JavaScript challenge (:func:`js_challenge`) is what a real browser may get through: the crawl
+retries it once in one (:mod:`crawler.middlewares.browser`), which notes in the request's
+``meta[BROWSER_NOTE]`` what came of it when it did not help; :func:`blocked_reason` adds that note.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ CAPTCHA_PAGE = re.compile(
 )
 SHORT_PAGE = 4_000
 """A CAPTCHA marker only counts on a short page: articles may mention 验证码 in passing."""
+BROWSER_NOTE = "pc_browser"
+"""Request meta key: why the browser did not turn a challenge into the page (none to ask, it met
+the challenge again...), added to the blocked reason."""
 
 
 _SCRIPT_OR_STYLE = re.compile(rb"<(script|style)\b.*?</\1\s*>", re.S)
@@ -42,8 +49,34 @@ def visible_text(head: bytes) -> bytes:
     return _TAG.sub(b" ", _SCRIPT_OR_STYLE.sub(b" ", head))
 
 
+def js_challenge(response: Response) -> bool:
+    """Whether ``response`` is a JavaScript challenge, which a browser may get through: a
+    challenge status with a challenge script (瑞数 412, 加速乐 521...), any HTTP 412 with a
+    script, or a short 200 page that is nothing but a challenge script.
+
+    Called on every response: an ordinary page (a 2xx of at least ``SHORT_PAGE`` bytes, or any
+    status that challenges do not use) is answered without reading its body."""
+    status = response.status
+    if status not in CHALLENGE_STATUSES and (status >= 300 or len(response.body) >= SHORT_PAGE):
+        return False
+    head = response.body[:SNIFF_BYTES].lower()
+    if status in CHALLENGE_STATUSES:
+        return bool(JS_CHALLENGE.search(head)) or (status == 412 and b"<script" in head)
+    return b"<p" not in head and bool(JS_CHALLENGE.search(head))
+
+
 def blocked_reason(response: Response) -> str | None:
-    """Why ``response`` is an anti-bot answer rather than content, or None if it looks genuine."""
+    """Why ``response`` is an anti-bot answer rather than content, or None if it looks genuine;
+    with what the browser made of it when it was asked (``meta[BROWSER_NOTE]``)."""
+    reason = _blocked_reason(response)
+    if reason is None:
+        return None
+    request = getattr(response, "request", None)
+    note = request.meta.get(BROWSER_NOTE) if request is not None else None
+    return f"{reason}; {note}" if note else reason
+
+
+def _blocked_reason(response: Response) -> str | None:
     head = response.body[:SNIFF_BYTES].lower()
     status = response.status
     if status in CHALLENGE_STATUSES and JS_CHALLENGE.search(head):

@@ -37,6 +37,9 @@ LOG_DIR = os.environ.get("LOG_DIR", "data/logs")
 shows it on the terminal instead."""
 REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 """When set, requests are answered from the fixture folders below it, never from the network."""
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "")
+"""The Chromium executable of the browser (``crawler.middlewares.browser``); empty: ``chromium``
+or ``chromium-browser`` on the PATH (``apt-get install chromium``)."""
 CONTACT = os.environ.get("CRAWLER_CONTACT", "https://github.com/policy-crawler/policy-crawler")
 
 # --- Politeness ----------------------------------------------------------------------------------
@@ -56,6 +59,12 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # --- Components ----------------------------------------------------------------------------------
+DOWNLOAD_HANDLERS = {
+    # Scrapy's HTTP/1.1 handler; the requests that need a browser (lists filled by JavaScript,
+    # challenged pages) go to Chromium, started by the first of them (crawler.middlewares.browser)
+    "http": "crawler.middlewares.browser.BrowserDownloadHandler",
+    "https": "crawler.middlewares.browser.BrowserDownloadHandler",
+}
 ADDONS = {
     # The Redis frontier and cluster politeness when REDIS_URL is set; on PostgreSQL, storage
     # that stays correct with several writers (advisory locks around cluster assignment).
@@ -71,6 +80,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.redirects.CheckedRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.redirects.CheckedMetaRefreshMiddleware": 580,
+    # A JavaScript challenge is retried once in the browser, the cookies it earns go with the
+    # plain requests to that host (before CookiesMiddleware, 700, which stores them); a request
+    # that needs a browser when there is none fails at once ("needs a browser").
+    "crawler.middlewares.browser.BrowserMiddleware": 620,
     # Last on the way back: article pages are extracted (in worker processes) before their
     # callback, which finds the page ready in request.meta (see crawler.workers).
     "crawler.workers.ArticleExtractionMiddleware": 10,
@@ -108,6 +121,19 @@ REVISIT_DAYS = 30.0
 """Known article pages are fetched again (conditionally) once they were last seen this long ago."""
 INCREMENTAL_KNOWN_IN_A_ROW = 20
 """Stop paging a list after this many stored articles in a row (or a page of only stored ones)."""
+
+# --- The browser (crawler.middlewares.browser) ---------------------------------------------------
+BROWSER_MAX_PAGES = 2
+"""Browser pages open at once (per spider; each page is a Chromium renderer, 50-150 MB)."""
+BROWSER_PAGE_TIMEOUT = 30.0
+"""Seconds a page has to load and show its list; then it is a recorded failure."""
+BROWSER_RESTART_PAGES = 200
+"""Chromium is restarted after this many pages (0: never), so that what it leaks is returned."""
+BROWSER_MAX_MEMORY_MB = 1024
+"""Chromium is restarted as soon as its processes hold more than this (their proportional set
+sizes summed, Linux; 0: no cap). An idle Chromium holds about 300 MB."""
+BROWSER_CHALLENGES = True
+"""Retry a JavaScript challenge (瑞数 412...) once in the browser and hand its cookies on."""
 
 RETRY_BACKOFF_HOURS = 1.0
 """A failed URL is retried by later runs after 1, 2, 4… hours (at most a week)."""

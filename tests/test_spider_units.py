@@ -203,18 +203,21 @@ def test_a_broken_vocabulary_names_the_file(tmp_path: Path) -> None:
         Vocabulary.load(path)
 
 
-def test_a_site_that_needs_javascript_is_rendered_by_playwright() -> None:
-    from scrapy.settings import Settings
-
+def test_a_site_that_needs_javascript_has_its_lists_rendered_in_the_browser() -> None:
     class Rendered(Trs):
         render_js = True
+        list_link_selector = "ul.list li a::attr(href)"
 
-    plain, rendered = Settings(), Settings()
-    Trs.update_settings(plain)
-    Rendered.update_settings(rendered)
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-    assert rendered.getdict("DOWNLOAD_HANDLERS") == {"http": handler, "https": handler}
-    assert rendered.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")["executable_path"] == "/usr/bin/chromium"
-    assert "playwright" not in str(plain.getdict("DOWNLOAD_HANDLERS"))
-    assert Rendered().list_request("https://a.gov.cn/", 1).meta["playwright"] is True
+    class OneSection(Trs):
+        render_js_sections = ("https://a.gov.cn/js/",)
+        list_link_selector = "//ul[@class='list']//a"
+
+    meta = Rendered().list_request("https://a.gov.cn/", 1).meta
+    assert meta["playwright"] is True
+    assert meta["pc_wait_for"] == "ul.list li a"  # what the browser waits for, without ::attr
+    assert "playwright" not in Rendered().article_request("https://a.gov.cn/1.html").meta
     assert "playwright" not in Trs().list_request("https://a.gov.cn/", 1).meta
+    section = OneSection().list_request("https://a.gov.cn/js/index_2.html", 2).meta
+    assert section["playwright"] is True
+    assert section["pc_wait_for"] == "xpath=//ul[@class='list']//a"
+    assert "playwright" not in OneSection().list_request("https://a.gov.cn/plain/", 1).meta

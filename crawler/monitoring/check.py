@@ -3,9 +3,10 @@
 Per spider it fetches each section's first list page and the newest article listed there
 (``-a mode=check``; politely: the crawl's own settings, robots.txt obeyed) and reports what it
 found against the site's contract (:mod:`crawler.spiders.contract`): list pages and links found,
-blocked or not, the newest item's date and age, which contract fields the article carries, and
-why anything failed, in plain words. Nothing is written to the configured database: the probe
-keeps its run records and failures in a throw-away SQLite file.
+blocked or not, the newest item's date and age, which contract fields the article carries,
+whether the site needed the browser (lists rendered, JavaScript challenges) and whether it got
+through, and why anything failed, in plain words. Nothing is written to the configured database:
+the probe keeps its run records and failures in a throw-away SQLite file.
 
 A site is *ok* only when none of this found a problem; any other verdict makes the command exit
 non-zero, so that cron or a monitor can run it nightly.
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.monitoring.reasons import plain_reasons
+from crawler.monitoring.reasons import browser_use, plain_reasons
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ class SiteCheck:
     article_url: str | None = None
     fields: dict[str, bool] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    browser_needed: bool = False
+    browser_through: bool | None = None
+    """Whether the browser got the pages it was asked for (None: not needed, or not tried)."""
+    browser: str = "not needed"
 
     @property
     def healthy(self) -> bool:
@@ -77,6 +82,7 @@ def assess(
         links=int(stats.get("list/links", 0) or 0),
         blocked=bool(stats.get("blocked/count")),
     )
+    check.browser_needed, check.browser_through, check.browser = browser_use(stats)
     for reason in plain_reasons(stats):
         check.reasons.append(reason)
     status = str(stats.get("run/status") or "failed")
@@ -192,6 +198,7 @@ def format_check(check: SiteCheck) -> list[str]:
         f", links {check.links}, newest {newest}",
         f"{'':<18} article: {check.article_url or '-'}",
         f"{'':<18} fields: {fields}",
+        f"{'':<18} browser: {check.browser}",
     ]
     lines.extend(f"{'':<18} ! {reason}" for reason in check.reasons)
     return lines

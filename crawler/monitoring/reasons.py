@@ -3,7 +3,8 @@
 The spiders remember the first failed URLs with a technical reason (``fetch/failed_urls``: ``URL
 (DNSLookupError: …)``, ``blocked/urls``, ``list/empty_urls``, ``list/degraded_selectors``); these
 functions turn them into sentences such as "network unreachable: DNS lookup failed for
-www.gov.cn" or "blocked: HTTP 412 JavaScript challenge at …".
+www.gov.cn" or "blocked: HTTP 412 JavaScript challenge at …". :func:`browser_use` says whether
+a run needed the browser (:mod:`crawler.middlewares.browser`) and whether it got through.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def fetch_reason(entry: str) -> str:
     """A ``fetch/failed_urls`` entry (``URL (reason)``) in plain words."""
     url, reason = _split(entry)
     host = urlsplit(url).hostname or url
+    if reason.startswith("BrowserMissing: "):
+        return reason.removeprefix("BrowserMissing: ")  # "needs a browser: … apt-get install …"
+    if reason.startswith("BrowserTimeoutError"):
+        return f"the browser timed out loading {url}"
     for marker, words in _NETWORK:
         if marker in reason:
             return words.format(host=host)
@@ -68,6 +73,8 @@ def blocked_reason(entry: str) -> str:
 def plain_reasons(stats: Mapping[str, Any], limit: int = 5) -> list[str]:
     """The distinct reasons a run went wrong, most telling first, at most ``limit``."""
     reasons: list[str] = []
+    if stats.get("browser/missing"):
+        reasons.append(f"needs a browser: {stats['browser/missing']}")
     reasons.extend(blocked_reason(e) for e in stats.get("blocked/urls") or [])
     reasons.extend(fetch_reason(e) for e in stats.get("fetch/failed_urls") or [])
     reasons.extend(
@@ -85,3 +92,44 @@ def plain_reasons(stats: Mapping[str, Any], limit: int = 5) -> list[str]:
     if len(unique) > limit:
         return [*unique[: limit - 1], f"… and {len(unique) - limit + 1} more"]
     return unique
+
+
+def _count(stats: Mapping[str, Any], key: str) -> int:
+    return int(stats.get(key, 0) or 0)
+
+
+def browser_use(stats: Mapping[str, Any]) -> tuple[bool, bool | None, str]:
+    """Whether a run needed the browser, whether it got through (None: not tried), and both in
+    words: ``not needed``; ``needed (rendering lists): got through, 3 page(s)``; ``needed
+    (1 JavaScript challenge): did not get through``; ``needed (...): not available: …``."""
+    render = _count(stats, "browser/needed/render")
+    challenges = _count(stats, "browser/challenges")
+    if not render and not challenges:
+        return False, None, "not needed"
+    why = ", ".join(
+        [
+            *(["rendering lists"] if render else []),
+            *([f"{challenges} JavaScript challenge(s)"] if challenges else []),
+        ]
+    )
+    pages = _count(stats, "browser/pages")
+    passed = _count(stats, "browser/challenges/passed")
+    failed = _count(stats, "browser/challenges/failed")
+    timeouts = _count(stats, "browser/timeouts")
+    missing = stats.get("browser/missing")
+    if missing:
+        return True, False, f"needed ({why}): not available: {missing}"
+    if not pages:
+        if stats.get("replay/hit"):
+            return True, None, f"needed ({why}): answered from the replay fixtures, not started"
+        return True, False, f"needed ({why}): not started (see the log)"
+    done = [f"{pages} page(s)"]
+    if passed:
+        done.append(f"{passed} challenge(s) passed")
+    if failed:
+        done.append(f"{failed} challenge(s) not passed")
+    if timeouts:
+        done.append(f"{timeouts} page(s) timed out")
+    through = not failed and not timeouts and (passed > 0 or not challenges)
+    verdict = "got through" if through else "did not get through"
+    return True, through, f"needed ({why}): {verdict}, {', '.join(done)}"

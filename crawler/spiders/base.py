@@ -39,12 +39,12 @@ from crawler.extraction import ExtractedPage, extract_links
 from crawler.failures import FailureLog
 from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
+from crawler.middlewares.browser import RENDER, WAIT_FOR
 from crawler.prepare import ArticleContext, build_article
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
 from crawler.workers import PAGE_META, ArticleExtractor
 
 if TYPE_CHECKING:
-    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
@@ -84,27 +84,18 @@ class PolicySpider(scrapy.Spider):
     require_tags: ClassVar[bool] = False
     """Keep only articles that match the topic vocabulary (for general news lists)."""
     render_js: ClassVar[bool] = False
-    """Render this site's pages in a real browser (scrapy-playwright with the system Chromium),
-    for sites whose lists need JavaScript: ``pip install scrapy-playwright`` and
-    ``apt-get install chromium`` first. ``CHROMIUM_PATH`` names the browser binary."""
+    """Load this site's list pages in a real browser (Chromium, through scrapy-playwright), for a
+    site whose lists are filled in by JavaScript: the page is read once ``list_link_selector``
+    is on it (:mod:`crawler.middlewares.browser`). Article pages stay plain HTTP. Needs
+    ``apt-get install chromium`` and ``pip install 'policy-crawler[browser]'``; ``CHROMIUM_PATH``
+    names the browser when it is not ``chromium`` on the ``PATH``. Without them the lists are
+    reported as *needs a browser*."""
+    render_js_sections: ClassVar[tuple[str, ...]] = ()
+    """URL prefixes of the sections whose list pages need the browser, when not all do."""
 
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        if cls.render_js:
-            handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-            settings.set(
-                "DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider"
-            )
-            settings.set(
-                "PLAYWRIGHT_LAUNCH_OPTIONS",
-                {
-                    "executable_path": settings.get("CHROMIUM_PATH") or "/usr/bin/chromium",
-                    "headless": True,
-                    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-                },
-                priority="spider",
-            )
+    def needs_rendering(self, url: str) -> bool:
+        """Whether the list page at ``url`` is loaded in the browser."""
+        return self.render_js or url.startswith(self.render_js_sections)
 
     mode: str = "incremental"
     """``-a mode=backfill`` pages every list to its end and fetches every article."""
@@ -192,8 +183,13 @@ class PolicySpider(scrapy.Spider):
         self, url: str, page: int, meta: dict[str, Any] | None = None
     ) -> scrapy.Request:
         meta = meta or {"pc_kind": "list"}
-        if self.render_js:
-            meta["playwright"] = True
+        if self.needs_rendering(url):
+            meta[RENDER] = True
+            if self.list_link_selector:
+                selector = self.list_link_selector
+                xpath = selector.startswith(("/", "("))
+                # the browser knows neither parsel's ::text nor ::attr()
+                meta[WAIT_FOR] = f"xpath={selector}" if xpath else selector.split("::")[0]
         return scrapy.Request(
             url,
             callback=self.parse_list,

@@ -6,16 +6,19 @@ is a ``共N页`` text in ``div.whj_padding``, page N being ``index_N.html`` (1-b
 ``index_2.html``); articles are ``/<column>/YYYYMMDD/<32 hex>.html`` with the body in
 ``div.trout-region-content``, the template of the other Shanghai government sites.
 
-The crawler that shows this list waited for ``ul#listContent > li`` in a browser, and no JSON
-request behind the list is known: whether the list is in the HTML the server sends is
-*unverified*. This spider reads it from that HTML; when scrapy-playwright is installed it renders
-the pages instead (``render_js``, the later browser issue), so that a list filled by a script is
-read too.
+**The list pages are rendered in a browser** (``render_js``; :mod:`crawler.middlewares.browser`),
+the article pages are plain HTTP. Evidence (tests/fixtures/sh_edu/README.md): the public spider
+that reads this list waits for ``ul#listContent > li`` in a browser, and a public monitoring
+project's source list marks edu.sh.gov.cn ``use_playwright``, as it marks the Hanweb sites whose
+lists are known to be written by a script; no JSON request behind the list is known, so there is
+nothing plain HTTP could read instead. Whether the HTML the server sends already holds the list
+is *unverified*; a browser reads the list either way, at the cost of Chromium
+(``apt-get install chromium``): without it the site is reported as *needs a browser*. The replay
+fixture (the list as static HTML) answers the rendered requests offline, before any browser.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from typing import ClassVar
 
@@ -41,15 +44,15 @@ class ShEduSpider(PolicySpider):
         r"^https?://edu\.sh\.gov\.cn/(?:web/[a-z]+|xxgk2_[a-z0-9_]+|xwzx_[a-z]+)"
         r"/\d{8}/[0-9a-f]{32}\.html$"
     )
-    render_js: ClassVar[bool] = importlib.util.find_spec("scrapy_playwright") is not None
+    render_js: ClassVar[bool] = True
     contract = SiteContract(
         list_items=2,
         list_date=YMD,
         publishes_every_days=30,
         notes=(
             "A column page lists about 15-20 items (span.listTime YYYY-MM-DD); 公示公告 and "
-            "政策文件 see new items every week or two. If the live list comes back empty, the "
-            "list is filled by a script: install scrapy-playwright (render_js) and chromium."
+            "政策文件 see new items every week or two. The lists are read in a browser "
+            "(render_js): an empty list means the selector no longer matches the rendered page."
         ),
     )
 
