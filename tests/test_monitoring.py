@@ -83,12 +83,12 @@ def copy_site(tmp: Path, site: str) -> Path:
 
 
 def add_articles(site: Path) -> None:
-    """Put three new articles at the top of cn_gov's first list page, with their pages."""
-    list_page = site / "pages" / "zuixin_home.html"
-    html = list_page.read_text(encoding="utf-8")
+    """Put three new rows at the top of cn_gov's 最新政策 JSON list, with their pages."""
+    listing = site / "pages" / "ZUIXINZHENGCE.json"
+    rows = json.loads(listing.read_text(encoding="utf-8"))
     template = (site / "pages" / "zhengce_content_6988950.htm").read_text(encoding="utf-8")
     responses = json.loads((site / "responses.json").read_text(encoding="utf-8"))
-    items = []
+    new_rows = []
     for n, title in enumerate(NEW_TITLES):
         number = 6990001 + n
         page = template.replace(
@@ -96,22 +96,26 @@ def add_articles(site: Path) -> None:
         )
         page = page.replace("新华社北京11月27日电", f"新华社北京12月{n + 1}日电（第{number}号稿）")
         (site / "pages" / f"new_{number}.htm").write_text(page, encoding="utf-8")
+        url = f"https://www.gov.cn/zhengce/202412/content_{number}.htm"
         responses.append(
             {
-                "url": f"https://www.gov.cn/zhengce/202412/content_{number}.htm",
+                "url": url,
                 "headers": {"Content-Type": "text/html; charset=utf-8"},
                 "file": f"pages/new_{number}.htm",
             }
         )
-        items.append(
-            f'<li><h4><a href="../202412/content_{number}.htm">{title}</a>'
-            f'<span class="date">2024-12-0{n + 1}</span></h4></li>'
+        new_rows.append(
+            {"TITLE": title, "SUB_TITLE": "", "URL": url, "DOCRELPUBTIME": f"2024-12-0{n + 1}"}
         )
-    first_item = html.index("<li><h4>") if "<li><h4>" in html else html.index("<li>\n      <h4>")
-    list_page.write_text(html[:first_item] + "".join(items) + html[first_item:], encoding="utf-8")
+    listing.write_text(json.dumps(new_rows + rows, ensure_ascii=False), encoding="utf-8")
     (site / "responses.json").write_text(
         json.dumps(responses, ensure_ascii=False), encoding="utf-8"
     )
+
+
+def expected_count(site: str) -> int:
+    data = json.loads((FIXTURES / site / "expected.json").read_text(encoding="utf-8"))
+    return len(data["articles"])
 
 
 def article_count(tmp: Path) -> int:
@@ -136,14 +140,15 @@ def test_repeat_runs_cost_what_is_new_and_alert_once(tmp_path: Path, receiver: R
 
     first = run(tmp_path, fixtures, receiver, "cn_gov")
     assert first.returncode == 0, first.stderr[-3000:]
-    assert article_count(tmp_path) == 5
-    assert len(receiver.bodies) == 1  # the digest of the five first items
-    assert "5 new item(s)" in receiver.bodies[0]["title"]
+    stored = expected_count("cn_gov")
+    assert article_count(tmp_path) == stored
+    assert len(receiver.bodies) == 1  # the digest of the first items
+    assert f"{stored} new item(s)" in receiver.bodies[0]["title"]
 
     second = run(tmp_path, fixtures, receiver, "cn_gov")
     assert second.returncode == 0, second.stderr[-3000:]
     run2 = last_runs(tmp_path)[-1]
-    assert run2.stats["list/pages"] == 1  # only the first list page
+    assert run2.stats["list/pages"] == 2  # only the two sections' list files
     assert run2.items_scraped == 0  # no article page fetched
     assert len(receiver.bodies) == 1  # nothing new: no alert
 
@@ -152,7 +157,7 @@ def test_repeat_runs_cost_what_is_new_and_alert_once(tmp_path: Path, receiver: R
     assert third.returncode == 0, third.stderr[-3000:]
     run3 = last_runs(tmp_path)[-1]
     assert run3.items_new == 3 and run3.items_scraped == 3
-    assert article_count(tmp_path) == 8
+    assert article_count(tmp_path) == stored + 3
     assert len(receiver.bodies) == 2  # one alert for the third run
     message = receiver.bodies[1]["message"]
     assert "3 new item(s)" in receiver.bodies[1]["title"]
@@ -162,15 +167,17 @@ def test_repeat_runs_cost_what_is_new_and_alert_once(tmp_path: Path, receiver: R
 
 
 def test_a_layout_change_alerts_and_exits_non_zero(tmp_path: Path, receiver: Receiver) -> None:
-    site = copy_site(tmp_path, "cn_gov")
-    page = site / "pages" / "zuixin_home.html"
+    site = copy_site(tmp_path, "sh_wsjkw")
+    page = site / "pages" / "xwfb_index.html"
     html = page.read_text(encoding="utf-8")
-    page.write_text(re.sub(r"<li>\s*<h4>.*?</h4>\s*</li>", "", html, flags=re.S), encoding="utf-8")
-    result = run(tmp_path, site.parent, receiver, "cn_gov")
+    items = re.compile(r"<li><a href=[^>]*>[^<]*</a><span class=\"time\">[^<]*</span></li>")
+    assert items.search(html)
+    page.write_text(items.sub("", html), encoding="utf-8")  # a redesign: the list is gone
+    result = run(tmp_path, site.parent, receiver, "sh_wsjkw")
     assert result.returncode == 1
-    assert "empty list page https://www.gov.cn/zhengce/zuixin/" in result.stdout
+    assert "https://wsjkw.sh.gov.cn/xwfb/index.html yielded no article link" in result.stdout
     [alert] = receiver.bodies
-    assert "problems at cn_gov" in alert["title"]
+    assert "problems at sh_wsjkw" in alert["title"]
     assert "empty list page" in alert["message"]
     assert last_runs(tmp_path)[-1].status == "failed"
 

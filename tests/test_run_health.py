@@ -59,18 +59,17 @@ def test_a_blocked_site_is_reported_as_blocked(tmp_path: Path) -> None:
 
 
 def test_a_list_page_without_items_fails_the_run(tmp_path: Path) -> None:
-    site = tmp_path / "fixtures" / "cn_gov"
+    site = tmp_path / "fixtures" / "sh_wsjkw"
     (site / "pages").mkdir(parents=True)
     (site / "pages" / "list.html").write_text(
-        "<html><body><div class='news_box'><div class='list'><ul></ul></div></div>"
-        "<p>页面改版中</p></body></html>",
+        "<html><body><ul class='uli16 nowrapli list-date'></ul><p>页面改版中</p></body></html>",
         encoding="utf-8",
     )
     (site / "responses.json").write_text(
         json.dumps(
             [
                 {
-                    "url": "https://www.gov.cn/zhengce/zuixin/",
+                    "url": "https://wsjkw.sh.gov.cn/xwfb/index.html",
                     "headers": {"Content-Type": "text/html; charset=utf-8"},
                     "file": "pages/list.html",
                 }
@@ -78,11 +77,11 @@ def test_a_list_page_without_items_fails_the_run(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    result = scrapy(tmp_path, "crawl", "cn_gov", "-s", f"REPLAY_DIR={tmp_path / 'fixtures'}")
+    result = scrapy(tmp_path, "crawl", "sh_wsjkw", "-s", f"REPLAY_DIR={tmp_path / 'fixtures'}")
     assert result.returncode == 1, result.stderr[-3000:]
     [run] = runs(tmp_path)
     assert run.status == "failed"
-    assert any("empty list page https://www.gov.cn/zhengce/zuixin/" in p for p in run.problems)
+    assert any("empty list page https://wsjkw.sh.gov.cn/xwfb/index.html" in p for p in run.problems)
 
 
 def test_start_up_objects_are_frozen_out_of_garbage_collection_while_the_spider_runs() -> None:
