@@ -40,6 +40,10 @@ REPLAY_DIR = os.environ.get("REPLAY_DIR", "")
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "")
 """The Chromium executable of the browser (``crawler.middlewares.browser``); empty: ``chromium``
 or ``chromium-browser`` on the PATH (``apt-get install chromium``)."""
+FILES_STORE = os.environ.get("FILES_STORE", "data/files")
+"""Where attachments are kept, named by their SHA-256 (``crawler.pipelines.attachments``): a
+folder, or ``s3://bucket/path``, ``gs://bucket/path``, ``ftp://user:pass@host/path`` (Scrapy's
+stores); empty: attachments are not downloaded."""
 CONTACT = os.environ.get("CRAWLER_CONTACT", "https://github.com/policy-crawler/policy-crawler")
 
 # --- Politeness ----------------------------------------------------------------------------------
@@ -92,6 +96,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,
     "crawler.pipelines.tagging.TaggingPipeline": 200,
     "crawler.pipelines.storage.StoragePipeline": 800,
+    # After storage: attachments are queued and fetched once the pages are done
+    "crawler.pipelines.attachments.AttachmentsPipeline": 900,
 }
 EXTENSIONS = {
     # First: expected conditions (a component switched off, an unreachable robots.txt) are
@@ -134,6 +140,34 @@ BROWSER_MAX_MEMORY_MB = 1024
 sizes summed, Linux; 0: no cap). An idle Chromium holds about 300 MB."""
 BROWSER_CHALLENGES = True
 """Retry a JavaScript challenge (瑞数 412...) once in the browser and hand its cookies on."""
+
+# --- Attachments (crawler.pipelines.attachments, crawler.attachments) ----------------------------
+ATTACHMENTS_ENABLED = True
+"""Download the attachments of stored articles into FILES_STORE and read their text."""
+ATTACHMENTS_MAX_FILE_SIZE = 50 * 1024 * 1024
+"""Bytes one attachment may have; a larger one is skipped (recorded, retried by later runs)."""
+ATTACHMENTS_MAX_RUN_SIZE = 1024 * 1024 * 1024
+"""Bytes a spider's run downloads at most; the attachments left wait for the next run."""
+ATTACHMENTS_CONCURRENT = 4
+"""Attachments in flight at once per spider (downloading, or waiting to be read): with the file
+cap, the bound on the memory they take. The site's politeness applies to them as to pages."""
+ATTACHMENTS_REVISIT_DAYS = 30.0
+"""A stored attachment linked by an article crawled again is re-checked (conditionally: a 304
+downloads nothing) once it was last checked this long ago."""
+ATTACHMENTS_EXTRACTION_WORKERS = 1
+"""Worker processes reading attachments' text (each one file at a time, bounded below)."""
+ATTACHMENTS_EXTRACT_SECONDS = 60.0
+"""Seconds one file's text may take; then its worker is killed and the file recorded failed."""
+ATTACHMENTS_EXTRACT_MEMORY_MB = 1024
+"""Memory (MB) a worker may use on one file; beyond it, killed and the file recorded failed."""
+ATTACHMENTS_MAX_TEXT_CHARS = 1_000_000
+"""Characters of text kept per file; the file is then *truncated* (the reason says so)."""
+ATTACHMENTS_MAX_PAGES = 1000
+"""Pages (PDF, OFD), sheets or archive members read per file; the rest makes it *truncated*."""
+ATTACHMENTS_MAX_UNPACKED = 256 * 1024 * 1024
+"""Bytes a ZIP-based file (DOCX, XLSX, OFD, ZIP) may declare unpacked: more is a zip bomb."""
+MEDIA_ALLOW_REDIRECTS = True
+"""Attachment downloads follow redirects (checked like the pages': no loop, no off-site)."""
 
 RETRY_BACKOFF_HOURS = 1.0
 """A failed URL is retried by later runs after 1, 2, 4… hours (at most a week)."""

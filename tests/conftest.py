@@ -36,7 +36,8 @@ def run_module(
     **env: str,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m MODULE ARGS`` from the repository root, as cron would run it, with its
-    database, feeds, spool and lock in ``tmp`` (SQLite there unless ``database_url``)."""
+    database, feeds, spool, lock and attachment files in ``tmp`` (SQLite there unless
+    ``database_url``)."""
     full_env = {
         **os.environ,
         "DATABASE_URL": database_url or f"sqlite:///{tmp / 'policy.db'}",
@@ -44,6 +45,7 @@ def run_module(
         "SPOOL_DIR": str(tmp / "spool"),
         "LOCK_FILE": str(tmp / "crawler.lock"),
         "LOG_DIR": str(tmp / "logs"),
+        "FILES_STORE": str(tmp / "files"),
         **env,
     }
     return subprocess.run(

@@ -69,7 +69,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-SEARCH_OBJECTS = ("articles_fts", "ix_articles_search_")
+SEARCH_OBJECTS = ("articles_fts", "ix_articles_search_", "files_fts", "ix_files_search_")
 """Full-text search objects made by raw DDL in migrations (FTS5 tables, trigram indexes): they
 have no model, so comparisons of the models with the database leave them out."""
 

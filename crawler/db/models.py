@@ -221,10 +221,60 @@ class AttachmentRow(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(Text, info={"max_chars": 1000})
-    url: Mapped[str] = mapped_column(String(2048))
+    url: Mapped[str] = mapped_column(String(2048), index=True)
     file_type: Mapped[str | None] = mapped_column(String(20))
 
     article: Mapped[Article] = relationship(back_populates="attachments")
+
+
+class StoredFile(Base):
+    """An attachment's content, stored once (content-addressed) however many URLs or articles
+    link to it, with the text extracted from it (``crawler.attachments``)."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the bytes")
+    size: Mapped[int] = mapped_column(BigInteger, comment="bytes")
+    media_type: Mapped[str | None] = mapped_column(
+        String(100), comment="read from the content (not from the URL or the server)"
+    )
+    path: Mapped[str] = mapped_column(String(300), comment="where it is kept in FILES_STORE")
+    status: Mapped[str] = mapped_column(
+        String(20),
+        comment="pending | ok | truncated | image_only | encrypted | unsupported | failed",
+    )
+    reason: Mapped[str | None] = mapped_column(Text, comment="why not ok")
+    page_count: Mapped[int | None] = mapped_column(
+        Integer, comment="pages (PDF, OFD, DOCX as saved), sheets, or archive members read"
+    )
+    text: Mapped[str | None] = mapped_column(Text)
+    text_simplified: Mapped[str | None] = mapped_column(
+        Text, comment="text in simplified characters, only when it differs (search)"
+    )
+    stored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    extracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class FileUrl(Base):
+    """An attachment URL as last fetched: the file it served, or why it could not be had (then
+    retried by later runs, with backoff)."""
+
+    __tablename__ = "file_urls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("files.sha256", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), comment="stored | failed | skipped")
+    reason: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(200), comment="as the server said")
+    http_etag: Mapped[str | None] = mapped_column(String(500), comment="for conditional requests")
+    http_last_modified: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, comment="failures in a row")
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), comment="last request")
+    next_retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class Failure(Base):

@@ -64,6 +64,13 @@ if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; }; th
     apt_install fonts-noto-cjk || say "note: no Chinese font (package fonts-noto-cjk): screenshots will show boxes"
 fi
 
+# --- Attachments' text: Word 97-2003 and WPS files (antiword, catdoc), RAR archives (unar) -----
+for tool in antiword catdoc unar; do
+    if ! have "$tool"; then
+        apt_install "$tool" || missing+=("$tool (package $tool; crawler/attachments reads Word 97/WPS and RAR files with it)")
+    fi
+done
+
 if [ ${#missing[@]} -gt 0 ]; then
     for m in "${missing[@]}"; do say "missing: $m"; done
     say "install the package(s) named above (as root: apt-get install …), then run make test again"
