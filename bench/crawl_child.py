@@ -98,7 +98,7 @@ def _jsonable(value: Any) -> Any:
 
 def main(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text())
-    from bench.spiders import BareSpider, BenchPolicySpider
+    from bench.spiders import BareSpider, BenchPolicySpider, BenchRenderedSpider
 
     settings = build_settings(config)
     commits = 0
@@ -110,7 +110,9 @@ def main(config_path: str) -> int:
             commits += 1
 
         event.listen(Engine, "commit", on_commit)  # every engine the project creates
-    spider_cls = BareSpider if config["side"] == "bare" else BenchPolicySpider
+    spider_cls: type[Any] = BareSpider if config["side"] == "bare" else BenchPolicySpider
+    if config.get("spider") == "rendered":
+        spider_cls = BenchRenderedSpider
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     started = time.perf_counter()
@@ -137,6 +139,9 @@ def main(config_path: str) -> int:
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "probe": probe,
         "stats": _jsonable(stats),
+        # the browser's processes, when it ran (a child of its Playwright driver): their memory
+        # summed by proportional set size (crawler.middlewares.browser.browser_memory)
+        "browser_peak_mb": stats.get("browser/memory_peak_mb"),
         "db_commits": commits,
     }
     if config["side"] == "full":

@@ -70,8 +70,11 @@ class Bench:
         size: int,
         run_dir: Path | None = None,
         profile: Path | None = None,
+        spider: str = "policy",
+        extra_settings: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """One crawl of the list column of ``size`` articles, in a child process."""
+        """One crawl of the list column of ``size`` articles, in a child process (``spider``
+        ``rendered``: the full side with its list pages in the browser, ``bench/rendered.py``)."""
         assert self.server is not None
         run_dir = run_dir or self.work / label
         fresh = not run_dir.exists()
@@ -88,6 +91,7 @@ class Bench:
             settings["STORAGE_AUTO_MIGRATE"] = False
         if side == "full" and settings.get("STORAGE_AUTO_MIGRATE") is False:
             (run_dir / ".no-migrate").touch()
+        settings.update(extra_settings or {})
         config = {
             "side": side,
             "label": label,
@@ -98,6 +102,7 @@ class Bench:
             "result": str(run_dir / f"{label}.result.json"),
             "settings": settings,
             "profile": str(profile) if profile else None,
+            "spider": spider,
         }
         config_path = run_dir / f"{label}.config.json"
         config_path.write_text(json.dumps(config))
@@ -182,7 +187,7 @@ class Bench:
             "run_status": stats.get("run/status"),
             "run_problems": stats.get("run/problems") or [],
         }
-        for key in ("db_rows", "feed_bytes", "db_commits"):
+        for key in ("db_rows", "feed_bytes", "db_commits", "browser_peak_mb"):
             if key in result:
                 summary[key] = result[key]
         storage = {

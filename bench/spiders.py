@@ -6,6 +6,8 @@ Defined here, not in ``crawler/spiders``, so that ``scrapy list`` never shows th
   the local site (generic extractor, no per-field selectors); run with the project's settings, so
   every pipeline, middleware and extension the project enables (normalisation, storage,
   de-duplication and incremental crawling once they exist, the run record, the feed) is measured.
+* :class:`BenchRenderedSpider`: the same with its list pages rendered in Chromium
+  (``bench/rendered.py``, not part of ``make bench``).
 * :class:`BareSpider`: plain Scrapy following the same links, yielding the raw ``<title>`` with
   one CSS selector.
 """
@@ -41,6 +43,14 @@ class BenchPolicySpider(PolicySpider):
     list_link_selector = LIST_LINKS
     article_url_pattern = ARTICLE_URL
     max_list_pages = 1_000_000
+
+
+class BenchRenderedSpider(BenchPolicySpider):
+    """The same crawl with every list page loaded in the browser (``render_js``;
+    ``bench/rendered.py``); the article pages stay plain HTTP, as for a real rendered site."""
+
+    name = "bench_rendered"
+    render_js = True
 
 
 class BareSpider(scrapy.Spider):
