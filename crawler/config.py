@@ -57,6 +57,11 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "HEALTH_MAX_ERROR_RATE": _number(float, 0),
     "HEALTH_MAX_MISSING_DATE_RATE": _number(float, 0),
     "DOWNLOAD_MAXSIZE": _number(int, 1),
+    "HEALTH_MAX_MISSING_FIELD_RATE": _number(float, 0),
+    "BROWSER_MAX_PAGES": _number(int, 1),
+    "BROWSER_PAGE_TIMEOUT": _number(float, 1),
+    "BROWSER_RESTART_PAGES": _number(int, 1),
+    "BROWSER_MAX_MEMORY_MB": _number(int, 64),
     "ALERT_URLS": _alerts,
 }
 """Settings (most come from environment variables of the same name) and their checks."""
