@@ -345,15 +345,29 @@ def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
     )
     url = settings.get("DATABASE_URL")
     try:
-        counts = count_rows(make_engine(url))
+        engine = make_engine(url)
+        counts = count_rows(engine)
         print(
             f"database {redact(url)}: {counts['articles']} articles, "
-            f"{counts['attachments']} attachments"
+            f"{counts['attachments']} attachments{_files_line(engine)}"
         )
     except SQLAlchemyError as exc:
         print(f"database {redact(url)}: unreachable ({type(exc).__name__})")
         failed = True
     return failed
+
+
+def _files_line(engine: Any) -> str:
+    """``, 27 files (0.3 MB, 27 read)``: the attachment files stored (none before 0007)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crawler.attachments.store import counts
+
+    try:
+        files = counts(engine)
+    except SQLAlchemyError:
+        return ""
+    return f", {files['files']} files ({files['bytes'] / 1e6:.1f} MB, {files['extracted']} read)"
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -18,7 +18,8 @@ run's stats (and, for staleness, the site's history) into problems with a severi
   ``HEALTH_SHORT_BODY_MIN_PAGE`` characters outside links: probably cut short), or no new item
   for much longer than the site's usual interval (learned from the publish dates it has stored,
   else the contract's), or an earlier run of the site was found killed (it never finished;
-  its row is closed as ``killed``).
+  its row is closed as ``killed``), or every attachment of the run failed (at least three;
+  a single attachment's failure never fails a run nor its article).
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def run_problems(
                 "failed", f"{errors} of {pages} pages could not be fetched or were not articles"
             )
         )
+    problems.extend(attachment_problems(stats))
     new = _int(stats, "storage/new")
     missing = _int(stats, "storage/new_without_publish_date")
     if new and missing / new > limits.max_missing_date_rate:
@@ -143,13 +145,30 @@ def run_problems(
 
 
 def pages_requested(stats: Mapping[str, Any]) -> int:
-    """The pages a run asked for: its requests less the retries of the same pages and the
-    robots.txt files (Scrapy counts both in ``downloader/request_count``)."""
+    """The pages a run asked for: its requests less the retries of the same pages, the
+    robots.txt files and the attachments (Scrapy counts them all in
+    ``downloader/request_count``)."""
     return (
         _int(stats, "downloader/request_count")
         - _int(stats, "retry/count")
         - _int(stats, "robotstxt/request_count")
+        - _int(stats, "attachments/requested")
     )
+
+
+ATTACHMENTS_ALL_FAILED_MIN = 3
+"""Attachments a run must have tried before "every one failed" is a warning."""
+
+
+def attachment_problems(stats: Mapping[str, Any]) -> list[Problem]:
+    """Attachments never fail a run, nor its articles (a dead link is the site's business; each
+    is recorded in ``file_urls`` and retried): only a run whose every attachment failed, at least
+    :data:`ATTACHMENTS_ALL_FAILED_MIN` of them, warns (the files moved, or a rule blocks them)."""
+    tried = _int(stats, "attachments/requested")
+    failed = _int(stats, "attachments/failed") + _int(stats, "attachments/skipped")
+    if tried >= ATTACHMENTS_ALL_FAILED_MIN and failed >= tried:
+        return [Problem("warning", f"none of the {tried} attachments could be downloaded")]
+    return []
 
 
 def contract_problems(stats: Mapping[str, Any], limits: Thresholds) -> list[Problem]:

@@ -66,6 +66,18 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _peak_rss(pid: int) -> int:
+    """The highest resident memory process ``pid`` has had (``VmHWM``), in bytes."""
+    try:
+        with open(f"/proc/{pid}/status") as f:  # noqa: PTH123
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _serve(conn: Connection, crawl_pid: int, nice: int, memory: int) -> None:
     """A sandbox worker: extract each file received, send back the result; exit at the end of the
     pipe, or after running out of memory (the parent replaces it)."""
@@ -123,6 +135,8 @@ class Sandbox:
         self.process: BaseProcess | None = None
         self.conn: Connection | None = None
         self.served = 0
+        self.peak = 0
+        """The highest resident memory of its workers so far (bytes)."""
 
     def _start(self) -> tuple[BaseProcess, Connection]:
         context = multiprocessing.get_context("forkserver")
@@ -143,7 +157,13 @@ class Sandbox:
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
 
+    def peak_rss(self) -> int:
+        if self.process is not None and self.process.pid is not None:
+            self.peak = max(self.peak, _peak_rss(self.process.pid))
+        return self.peak
+
     def stop(self) -> None:
+        self.peak_rss()
         process, conn = self.process, self.conn
         self.process = self.conn = None
         if conn is not None:
@@ -224,6 +244,10 @@ class Extractor:
 
     def pids(self) -> list[int]:
         return [s.pid for s in self._all if s.pid is not None]
+
+    def peak_rss(self) -> int:
+        """The highest resident memory any of its workers has had (bytes)."""
+        return max((s.peak_rss() for s in self._all), default=0)
 
     def run(self, data: bytes) -> Extracted:
         """Extract on the calling thread, in a free sandbox (blocks while none is free)."""

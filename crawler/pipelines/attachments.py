@@ -236,6 +236,9 @@ class AttachmentsPipeline(FilesPipeline):
                 task.cancel()
         if self.started is not None:
             self.stats.set_value("attachments/seconds", round(time.monotonic() - self.started, 3))
+            peak = self.extractor.peak_rss()
+            if peak:
+                self.stats.set_value("attachments/worker_peak_rss_mb", round(peak / 2**20, 1))
         _release_extractor(self._extractor_key)
         self._db_thread.shutdown(wait=True)
         self.db.engine.dispose()
@@ -258,6 +261,7 @@ class AttachmentsPipeline(FilesPipeline):
             return
         if self.started is None:
             self.started = time.monotonic()
+            self.stats.set_value("attachments/started_at", time.time())
         if self.work is None:
             self.work = asyncio.Queue()
         for job in jobs:

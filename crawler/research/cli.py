@@ -1,6 +1,7 @@
 """The ``crawler export`` and ``crawler search`` commands, and the feed refresh of ``crawler run``.
 
   crawler export [--format jsonl|csv|jsonfeed] [--since DATE] [--site S] [--tag T] [--out FILE]
+                 [--with-attachments]
   crawler export feeds --out DIR [--max-items N] [--base-url URL]
   crawler search WORDS... [--since DATE] [--site S] [--limit N] [--json]
 
@@ -75,7 +76,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "export",
         usage="%(prog)s [--format {jsonl,csv,jsonfeed}] [--since DATE] [--site SITE] [--tag TAG]"
-        " [--out FILE] [--bom]\n       %(prog)s feeds --out DIR [--max-items N] [--base-url URL]",
+        " [--out FILE] [--bom] [--with-attachments]\n"
+        "       %(prog)s feeds --out DIR [--max-items N] [--base-url URL]",
         help="export articles as JSON lines, CSV or a JSON Feed (streamed), or write all feeds",
         description="Export the articles of the database, newest first, to a file or stdout. "
         "`crawler export feeds --out DIR` writes the JSON Feed and Atom feeds instead.",
@@ -91,6 +93,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--out", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument(
         "--bom", action="store_true", help="start the file with a UTF-8 byte order mark (for Excel)"
+    )
+    p.add_argument(
+        "--with-attachments",
+        action="store_true",
+        help="each attachment with the text read from its file (PDF, Word, Excel, OFD...)",
     )
     p.add_argument("--batch-size", type=_positive, default=500, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_export)
@@ -113,8 +120,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     s = subparsers.add_parser(
         "search",
-        help="full-text search in titles and bodies (simplified or traditional characters)",
-        description="Search titles and bodies; every word must occur. Prints ranked results.",
+        help="full-text search in titles, bodies and attachments (simplified or traditional)",
+        description="Search titles, bodies and the text of attachments; every word must occur. "
+        "Prints ranked results, naming the attachments a word was found in.",
     )
     s.add_argument("query", nargs="+", metavar="WORD", help="what to search for, e.g. 普惠托育")
     _add_filters(s, tag=False)
@@ -204,7 +212,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         ticker = Ticker("exported", "articles") if args.out not in (None, "-") else None
         with _output(args.out, encoding, newline) as out:
             count = export(
-                engine, args.format, out, filters, batch_size=args.batch_size, progress=ticker
+                engine,
+                args.format,
+                out,
+                filters,
+                batch_size=args.batch_size,
+                progress=ticker,
+                with_attachments=args.with_attachments,
             )
         if ticker is not None:
             ticker.done()
@@ -276,6 +290,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"     {hit.url}")
         if hit.snippet:
             print(f"     {hit.snippet}")
+        for found in hit.attachments:
+            print(f"     in attachment: {found.name}  {found.url}")
     if more:
         print(f"the first {len(hits)} results for 「{query}」; more match: --limit N shows more")
     else:

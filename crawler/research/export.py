@@ -108,17 +108,20 @@ def export(
     *,
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
+    with_attachments: bool = False,
 ) -> int:
     """Write the matching articles (newest first) to ``out`` in ``fmt``; return how many.
     ``progress`` is called with the count so far after every article.
 
     ``out`` is a text stream: open files with ``encoding="utf-8"`` (``"utf-8-sig"`` for a CSV that
-    Excel opens correctly) and, for CSV, ``newline=""``.
+    Excel opens correctly) and, for CSV, ``newline=""``. ``with_attachments``: each attachment
+    also carries the ``text`` read from its file (in the JSON ``attachments`` list; CSV: in the
+    ``attachments`` column's JSON).
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     filters = filters or Filters()
-    records = iter_records(engine, filters, batch_size=batch_size)
+    records = iter_records(engine, filters, batch_size=batch_size, attachment_text=with_attachments)
     if progress is not None:
         records = _counted(records, progress)
     if fmt == "jsonl":

@@ -1,7 +1,9 @@
 """Feeds generated from the database: JSON Feed 1.1 and Atom, for all articles, per site, per tag.
 
 Each item carries the policy fields in an extension object (JSON Feed ``_policy``; Atom elements
-in the ``policy:`` namespace), and its attachments as JSON Feed attachments / Atom enclosures.
+in the ``policy:`` namespace), and its attachments as JSON Feed attachments / Atom enclosures,
+with their size (``size_in_bytes`` / ``length``) and the media type read from the file once the
+file is stored (``crawler.pipelines.attachments``).
 HTML content is sanitised again here (nh3), whatever the database holds.
 
 Layout of the output folder::
@@ -150,12 +152,35 @@ def json_feed_item(rec: dict[str, Any]) -> dict[str, Any]:
         item["tags"] = list(rec["tags"])
     item["language"] = "zh-CN"
     if rec.get("attachments"):
-        item["attachments"] = [
-            {"url": a["url"], "mime_type": mime_type(a.get("file_type")), "title": a["name"]}
-            for a in rec["attachments"]
-        ]
+        item["attachments"] = [_json_attachment(a) for a in rec["attachments"]]
     item["_policy"] = policy_extension(rec)
     return item
+
+
+def attachment_type(att: dict[str, Any]) -> str:
+    """The media type of an attachment: read from its stored file, else from its link."""
+    return str(att.get("media_type") or mime_type(att.get("file_type")))
+
+
+def _json_attachment(att: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Feed attachment: URL, type and name, and the size once the file is stored."""
+    out: dict[str, Any] = {
+        "url": att["url"],
+        "mime_type": attachment_type(att),
+        "title": att["name"],
+    }
+    if att.get("size"):
+        out["size_in_bytes"] = int(att["size"])
+    return out
+
+
+def _enclosure(att: dict[str, Any]) -> dict[str, str]:
+    """An Atom enclosure link: URL, type and name, and ``length`` once the file is stored."""
+    link = {"rel": "enclosure", "type": attachment_type(att), "title": att["name"]}
+    if att.get("size"):
+        link["length"] = str(int(att["size"]))
+    link["href"] = att["url"]
+    return link
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,15 +302,7 @@ def atom_feed(
         for tag in rec.get("tags") or ():
             entry.category(term=tag)
         links = [{"rel": "alternate", "type": "text/html", "href": rec["url"]}]
-        links += [
-            {
-                "rel": "enclosure",
-                "type": mime_type(att.get("file_type")),
-                "title": att["name"],
-                "href": att["url"],
-            }
-            for att in rec.get("attachments") or ()
-        ]
+        links += [_enclosure(att) for att in rec.get("attachments") or ()]
         entry.policy.set(policy_extension(rec), links)
     fg.updated(latest or dt.datetime.now(dt.UTC))
     atom: bytes = fg.atom_str(pretty=True, encoding="UTF-8")

@@ -23,13 +23,14 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    inspect,
     literal,
     select,
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from crawler.db.models import Article, AttachmentRow, Source
+from crawler.db.models import Article, AttachmentRow, FileUrl, Source, StoredFile
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 ATTACHMENTS: Table = AttachmentRow.__table__  # type: ignore[assignment]
 SOURCES: Table = Source.__table__  # type: ignore[assignment]
+FILES: Table = StoredFile.__table__  # type: ignore[assignment]
+FILE_URLS: Table = FileUrl.__table__  # type: ignore[assignment]
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
@@ -156,21 +159,51 @@ def _repost_cluster(mapping: Any) -> Any:
     return None
 
 
-def attachments_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """The attachments of the articles ``ids``, in page order, in one query."""
+def attachments_of(
+    conn: Connection, ids: Sequence[int], *, with_text: bool = False
+) -> dict[int, list[dict[str, Any]]]:
+    """The attachments of the articles ``ids``, in page order, in one query. An attachment whose
+    file is stored also has its ``size`` (bytes), ``media_type`` (read from the file), ``sha256``
+    and ``extraction`` status, and with ``with_text`` the ``text`` read from it."""
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not ids:
         return found
-    stmt = (
-        select(
-            ATTACHMENTS.c.article_id, ATTACHMENTS.c.name, ATTACHMENTS.c.url, ATTACHMENTS.c.file_type
+    columns = [
+        ATTACHMENTS.c.article_id,
+        ATTACHMENTS.c.name,
+        ATTACHMENTS.c.url,
+        ATTACHMENTS.c.file_type,
+    ]
+    source: Any = ATTACHMENTS
+    files = _has_files(conn)
+    if files:
+        columns += [FILES.c.size, FILES.c.media_type, FILES.c.sha256, FILES.c.status]
+        if with_text:
+            columns.append(FILES.c.text)
+        source = ATTACHMENTS.outerjoin(FILE_URLS, FILE_URLS.c.url == ATTACHMENTS.c.url).outerjoin(
+            FILES, FILES.c.sha256 == FILE_URLS.c.sha256
         )
+    stmt = (
+        select(*columns)
+        .select_from(source)
         .where(ATTACHMENTS.c.article_id.in_(list(ids)))
         .order_by(ATTACHMENTS.c.article_id, ATTACHMENTS.c.position)
     )
-    for article_id, name, url, file_type in conn.execute(stmt):
-        found[article_id].append({"name": name, "url": url, "file_type": file_type})
+    for row in conn.execute(stmt):
+        entry: dict[str, Any] = {"name": row.name, "url": row.url, "file_type": row.file_type}
+        if files and row.sha256 is not None:
+            entry.update(
+                size=row.size, media_type=row.media_type, sha256=row.sha256, extraction=row.status
+            )
+            if with_text:
+                entry["text"] = row.text
+        found[row.article_id].append(entry)
     return found
+
+
+def _has_files(conn: Connection) -> bool:
+    """Whether the database has the attachment files' tables (migration 0007)."""
+    return bool(inspect(conn).has_table("files"))
 
 
 def iter_records(
@@ -179,8 +212,10 @@ def iter_records(
     *,
     limit: int | None = None,
     batch_size: int = 500,
+    attachment_text: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Every matching article, newest first, as records; at most ``batch_size`` rows in memory."""
+    """Every matching article, newest first, as records; at most ``batch_size`` rows in memory
+    (``attachment_text``: each attachment with the text read from its file)."""
     stmt = article_query(engine.dialect.name, filters)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -188,7 +223,9 @@ def iter_records(
         streaming = conn.execution_options(stream_results=True, yield_per=batch_size)
         result = streaming.execute(stmt)
         for partition in result.partitions():
-            attachments = attachments_of(conn, [row.id for row in partition])
+            attachments = attachments_of(
+                conn, [row.id for row in partition], with_text=attachment_text
+            )
             for row in partition:
                 yield record(row, attachments.get(row.id, ()))
 

@@ -12,8 +12,14 @@ script finds an article in either script.
 - PostgreSQL: ``LIKE`` over the same expressions (``ILIKE`` for a word with letters that have
   case), served by the pg_trgm GIN indexes of migration 0002.
 
-Words separated by spaces must all occur. Ranking is the same on both databases: a word in the
-title counts five times an occurrence in the body; ties go to the newest article.
+Attachments' text counts as the article's (``files.text``, read from its PDF, Word, Excel,
+OFD... files by :mod:`crawler.attachments`): a word that occurs only in an attachment finds the
+article, and the hit names the file (:attr:`SearchHit.attachments`). On SQLite the FTS5 table
+``files_fts`` (migration 0007) finds the files first; on PostgreSQL its pg_trgm index.
+
+Words separated by spaces must all occur, each in the title, the body or an attachment. Ranking is
+the same on both databases: a word in the title counts five times an occurrence in the body or
+an attachment; ties go to the newest article.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from sqlalchemy import (
     LargeBinary,
     and_,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -35,12 +42,13 @@ from sqlalchemy import (
 )
 
 from crawler.db.fulltext import fts_phrase
-from crawler.research.records import ARTICLES, InputError, newest_first
+from crawler.db.models import FileUrl, StoredFile
+from crawler.research.records import ARTICLES, ATTACHMENTS, InputError, newest_first
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine, Table
 
 try:
     from crawler.extraction.normalize import to_simplified
@@ -59,6 +67,25 @@ MAX_LIMIT = 1000
 
 TITLE = func.coalesce(ARTICLES.c.title_simplified, ARTICLES.c.title)
 BODY = func.coalesce(ARTICLES.c.body_simplified, ARTICLES.c.body_text)
+FILES: Table = StoredFile.__table__  # type: ignore[assignment]
+FILE_URLS: Table = FileUrl.__table__  # type: ignore[assignment]
+FILE_TEXT = func.coalesce(FILES.c.text_simplified, FILES.c.text)
+ATTACHED_FILES = ATTACHMENTS.join(FILE_URLS, FILE_URLS.c.url == ATTACHMENTS.c.url).join(
+    FILES, FILES.c.sha256 == FILE_URLS.c.sha256
+)
+"""Each attachment row with the file its URL served (none for an attachment not fetched)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentHit:
+    """An attachment of a hit whose text holds a word searched for."""
+
+    name: str
+    url: str
+    snippet: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "url": self.url, "snippet": self.snippet}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +100,8 @@ class SearchHit:
     issuer: str | None
     score: int
     snippet: str | None
+    attachments: tuple[AttachmentHit, ...] = ()
+    """The attachments whose text holds a word searched for (the files it was found in)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +115,7 @@ class SearchHit:
             "issuer": self.issuer,
             "score": self.score,
             "snippet": self.snippet,
+            "attachments": [a.as_dict() for a in self.attachments],
         }
 
 
@@ -138,8 +168,46 @@ def _occurrences(column: ColumnElement[Any], term: str, dialect: str) -> ColumnE
     return (text_size - rest_size) // term_size
 
 
-def _fts_query(terms: list[str]) -> str:
-    return " AND ".join(fts_phrase(t) for t in terms)
+def _in_attachments(term: str, dialect: str) -> ColumnElement[bool]:
+    """The article has an attachment whose text contains ``term``."""
+    return exists(
+        select(literal(1))
+        .select_from(ATTACHED_FILES)
+        .where(ATTACHMENTS.c.article_id == ARTICLES.c.id, _contains(FILE_TEXT, term, dialect))
+    )
+
+
+def _attachment_occurrences(term: str, dialect: str) -> ColumnElement[int]:
+    """How often ``term`` occurs in the text of the article's attachments."""
+    total = (
+        select(func.coalesce(func.sum(_occurrences(FILE_TEXT, term, dialect)), 0))
+        .select_from(ATTACHED_FILES)
+        .where(ATTACHMENTS.c.article_id == ARTICLES.c.id)
+        .scalar_subquery()
+    )
+    return total
+
+
+def _fts_candidates(n: int) -> ColumnElement[bool]:
+    """SQLite: the article or one of its attachments' files holds term ``n`` (its FTS phrase
+    is the parameter ``fts_n``) as far as the indexes tell."""
+    in_articles = (
+        select(text("rowid"))
+        .select_from(text("articles_fts"))
+        .where(text(f"articles_fts MATCH :fts_{n}"))
+    )
+    in_files = (
+        select(ATTACHMENTS.c.article_id)
+        .select_from(ATTACHED_FILES)
+        .where(
+            FILES.c.id.in_(
+                select(text("rowid"))
+                .select_from(text("files_fts"))
+                .where(text(f"files_fts MATCH :fts_{n}"))
+            )
+        )
+    )
+    return or_(ARTICLES.c.id.in_(in_articles), ARTICLES.c.id.in_(in_files))
 
 
 def search(
@@ -150,23 +218,26 @@ def search(
     site: str | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
-    """Articles containing every word of ``query``, best first."""
+    """Articles containing every word of ``query`` (in the title, body or an attachment), best
+    first."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"search: --limit must be between 1 and {MAX_LIMIT}, not {limit}")
     terms = query_terms(query)
     dialect = engine.dialect.name
     conditions: list[ColumnElement[bool]] = []
-    # a word without letters or digits has no token in the index: the LIKE alone serves it
-    indexed = [t for t in terms if any(ch.isalnum() for ch in t)]
-    if dialect == "sqlite" and indexed:
-        fts = (
-            select(text("rowid"))
-            .select_from(text("articles_fts"))
-            .where(text("articles_fts MATCH :fts_query"))
+    params: dict[str, str] = {}
+    for n, term in enumerate(terms):
+        # a word without letters or digits has no token in the index: the LIKE alone serves it
+        if dialect == "sqlite" and any(ch.isalnum() for ch in term):
+            conditions.append(_fts_candidates(n))
+            params[f"fts_{n}"] = fts_phrase(term)
+        conditions.append(
+            or_(
+                _contains(TITLE, term, dialect),
+                _contains(BODY, term, dialect),
+                _in_attachments(term, dialect),
+            )
         )
-        conditions.append(ARTICLES.c.id.in_(fts))
-    for term in terms:
-        conditions.append(or_(_contains(TITLE, term, dialect), _contains(BODY, term, dialect)))
     if since is not None:
         conditions.append(ARTICLES.c.publish_date >= since)
     if site is not None:
@@ -177,6 +248,7 @@ def search(
             score
             + TITLE_WEIGHT * _occurrences(TITLE, term, dialect)
             + _occurrences(BODY, term, dialect)
+            + _attachment_occurrences(term, dialect)
         )
     score_col = score.label("score")
     stmt = (
@@ -197,34 +269,79 @@ def search(
         .order_by(score_col.desc())
     )
     stmt = newest_first(stmt).limit(limit)
-    params = {"fts_query": _fts_query(indexed)} if dialect == "sqlite" and indexed else {}
     with engine.connect() as conn:
         rows = conn.execute(stmt, params).all()
-    return [
-        SearchHit(
-            id=row.id,
-            url=row.url,
-            site=row.site,
-            source_name=row.source_name,
-            title=row.title,
-            publish_date=row.publish_date,
-            doc_number=row.doc_number,
-            issuer=row.issuer,
-            score=int(row.score or 0),
-            snippet=snippet(row.body_text, row.body_search, terms),
+        found = _attachment_hits(conn, [row.id for row in rows], terms)
+    hits = []
+    for row in rows:
+        in_files = found.get(row.id, ())
+        text_snippet = snippet(row.body_text, row.body_search, terms, require=True)
+        if text_snippet is None and in_files:
+            text_snippet = f"〔{in_files[0].name}〕{in_files[0].snippet or ''}"
+        hits.append(
+            SearchHit(
+                id=row.id,
+                url=row.url,
+                site=row.site,
+                source_name=row.source_name,
+                title=row.title,
+                publish_date=row.publish_date,
+                doc_number=row.doc_number,
+                issuer=row.issuer,
+                score=int(row.score or 0),
+                snippet=text_snippet
+                if text_snippet is not None
+                else snippet(row.body_text, row.body_search, terms),
+                attachments=in_files,
+            )
         )
-        for row in rows
-    ]
+    return hits
+
+
+def _attachment_hits(
+    conn: Connection, ids: list[int], terms: list[str]
+) -> dict[int, tuple[AttachmentHit, ...]]:
+    """For each article of ``ids``: its attachments whose text holds a word of ``terms``."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(
+            ATTACHMENTS.c.article_id,
+            ATTACHMENTS.c.name,
+            ATTACHMENTS.c.url,
+            FILES.c.text,
+            FILES.c.text_simplified,
+        )
+        .select_from(ATTACHED_FILES)
+        .where(ATTACHMENTS.c.article_id.in_(ids), FILES.c.text.is_not(None))
+        .order_by(ATTACHMENTS.c.article_id, ATTACHMENTS.c.position)
+    )
+    found: dict[int, list[AttachmentHit]] = {}
+    for article_id, name, url, body, simplified in rows:
+        searchable = (simplified or body or "").lower()
+        if any(t in searchable for t in terms):
+            found.setdefault(article_id, []).append(
+                AttachmentHit(name, url, snippet(body, simplified, terms, require=True))
+            )
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def snippet(
-    original: str | None, searchable: str | None, terms: list[str], width: int = 40
+    original: str | None,
+    searchable: str | None,
+    terms: list[str],
+    width: int = 40,
+    *,
+    require: bool = False,
 ) -> str | None:
-    """A line of the body around the first word found, in the article's own script."""
+    """A line of the text around the first word found, in its own script (``require``: None
+    when no word is found, instead of the text's beginning)."""
     if not original:
         return None
     haystack = (searchable or original).lower()
     found = [(haystack.find(t), t) for t in terms if haystack.find(t) >= 0]
+    if require and not found:
+        return None
     source = original if len(original) == len(haystack) else (searchable or original)
     if not found:
         start, end = 0, min(len(source), 2 * width)

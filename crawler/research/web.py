@@ -21,7 +21,19 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
-from sqlalchemy import Engine, Table, and_, create_engine, event, func, select, text, true
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+    true,
+)
 
 from crawler.db import fulltext
 from crawler.db.models import CrawlRun, Revision
@@ -340,12 +352,7 @@ def article_view(engine: Engine, article_id: int) -> ArticleView | None:
             first_seen_at=row.first_seen_at,
             updated_at=row.updated_at,
         )
-        # every column: the attachments table grows (extracted text, size, type)
-        found = conn.execute(
-            text("SELECT * FROM attachments WHERE article_id = :id ORDER BY position, id"),
-            {"id": article_id},
-        )
-        view.attachments = [dict(a._mapping) for a in found]
+        view.attachments = _attachments(conn, article_id)
         if row.cluster_id is not None:
             copies = (
                 _listed_query()
@@ -368,6 +375,19 @@ def article_view(engine: Engine, article_id: int) -> ArticleView | None:
             for r in conn.execute(revisions)
         ]
     return view
+
+
+def _attachments(conn: Connection, article_id: int) -> list[dict[str, Any]]:
+    """Every column of the article's attachments with their files (``attachment_files``: status,
+    size, media type, page count, extracted text); the bare rows on a database from before
+    migration 0007."""
+    views = inspect(conn).get_view_names()
+    source = "attachment_files" if "attachment_files" in views else "attachments"
+    found = conn.execute(
+        text(f"SELECT * FROM {source} WHERE article_id = :id ORDER BY position, id"),
+        {"id": article_id},
+    )
+    return [dict(a._mapping) for a in found]
 
 
 # ------------------------------------------------------------------------------ site health page
