@@ -5,7 +5,8 @@ is a cycle, an encrypted PDF, a workbook of 10,000 sheets).
 
 Also the generator of the fixtures' attachment files (``python -m tests.attachments.samples``):
 every attachment URL that a fixture article links to gets a file of its type in that fixture
-folder's ``pages/`` and an entry in its ``responses.json``. DOC, WPS and XLS files are converted
+folder's ``pages/`` and an entry in its ``responses.json`` (files written before stay as they
+are; ``--force`` writes them all anew). DOC, WPS and XLS files are converted
 from generated DOCX/XLSX by LibreOffice (``soffice``) when it is installed; without it the
 committed files stay as they are.
 """
@@ -302,7 +303,7 @@ def fixture_file(site: str, position: int, name: str, file_type: str) -> bytes:
     if file_type in ("xlsx", "xls", "et"):
         return xlsx({"名单": [["序号", "名称", "托位数"], [1, marker, 120], [2, title, 80]]})
     if file_type == "ofd":
-        return ofd([lines])
+        return ofd([lines, ["第二页：评估指标包括安全管理、卫生保健、人员配备。", marker]])
     if file_type == "zip":
         return zip_archive({"附件说明.docx": docx(lines)})
     raise ValueError(f"no sample for file type {file_type}")
@@ -325,8 +326,9 @@ def _convert(data: bytes, source_suffix: str, target: str) -> bytes | None:
         return (Path(folder) / f"sample.{target}").read_bytes()
 
 
-def write_fixture_files(fixtures: Path = FIXTURES) -> list[str]:
-    """Give every fixture attachment a sample file and a replay entry; return what was written."""
+def write_fixture_files(fixtures: Path = FIXTURES, *, force: bool = False) -> list[str]:
+    """Give every fixture attachment without one a sample file and a replay entry (``force``:
+    every attachment, anew); return what was written."""
     written = []
     for expected in sorted(fixtures.glob("*/expected.json")):
         folder = expected.parent
@@ -340,6 +342,9 @@ def write_fixture_files(fixtures: Path = FIXTURES) -> list[str]:
             for att in article.get("attachments") or []:
                 position += 1
                 file_type = (att.get("file_type") or "pdf").lower()
+                file_name = f"pages/attachment_{position}.{file_type}"
+                if (folder / file_name).exists() and not force and att["url"] in by_url:
+                    continue  # written before: the same bytes stay (their SHA-256 too)
                 data = fixture_file(site, position, att["name"], file_type)
                 if file_type in ("doc", "wps", "xls", "et"):
                     target = "xls" if file_type in ("xls", "et") else "doc"
@@ -349,7 +354,6 @@ def write_fixture_files(fixtures: Path = FIXTURES) -> list[str]:
                         print(f"{site}: no LibreOffice, {att['url']} left as it is")
                         continue
                     data = converted
-                file_name = f"pages/attachment_{position}.{file_type}"
                 (folder / file_name).write_bytes(data)
                 entry = {
                     "method": "GET",
@@ -373,5 +377,7 @@ def write_fixture_files(fixtures: Path = FIXTURES) -> list[str]:
 
 
 if __name__ == "__main__":
-    for line in write_fixture_files(Path(sys.argv[1]) if len(sys.argv) > 1 else FIXTURES):
+    arguments = [a for a in sys.argv[1:] if a != "--force"]
+    folder = Path(arguments[0]) if arguments else FIXTURES
+    for line in write_fixture_files(folder, force="--force" in sys.argv):
         print(line)
