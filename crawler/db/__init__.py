@@ -62,10 +62,12 @@ def make_engine(url: str, *, background_checkpoints: bool = False, **kwargs: Any
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     fulltext.register(dbapi_connection)  # the search index's triggers call it
     cursor = dbapi_connection.cursor()
+    # first: switching to WAL waits for a process that is migrating the database, as long as
+    # any other statement would (not the driver's 5 s)
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
