@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from crawler.attachments.extract import extract_bytes
 from crawler.attachments.store import AttachmentStore
+from crawler.db import make_engine, upgrade
 from crawler.db.store import ArticleStore, SourceInfo
 from crawler.health import Thresholds, run_problems
 from crawler.items import Attachment, PolicyArticle
@@ -105,3 +109,23 @@ def test_only_a_run_whose_every_attachment_failed_warns() -> None:
     assert [(p.severity, p.message) for p in problems] == [
         ("warning", "none of the 5 attachments could be downloaded")
     ]
+
+
+def test_the_datasette_search_page_names_the_file_a_word_was_found_in(tmp_path: Path) -> None:
+    """``make browse``: /-/search finds the article by a word only its attachment holds, and
+    lists the file; the files table's own search box uses files_fts."""
+    from tests.research.test_datasette import get_json, serve_browse
+
+    database = tmp_path / "policy.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    _stored(engine)
+    engine.dispose()
+    with serve_browse(database, tmp_path / "feeds") as served:
+        query = urllib.parse.quote("陽光托育園附件專用詞")  # traditional characters
+        with urllib.request.urlopen(f"{served.url}/-/search?q={query}", timeout=10) as page:
+            html = page.read().decode("utf-8")
+        rows = get_json(f"{served.url}/policy/files.json?_search={query}&_shape=array")
+    assert "关于公布托育机构名单的通知" in html
+    assert "found in attachments" in html and "托育机构名单.pdf" in html
+    assert [r["media_type"] for r in rows] == ["application/pdf"]
