@@ -74,6 +74,10 @@ def build_settings(config: dict[str, Any]) -> Settings:
         "TELNETCONSOLE_ENABLED": False,
         "BENCH_PROBE_OUT": str(workdir / f"{config['label']}.probe.json"),
         "SPOOL_DIR": str(workdir / "spool"),
+        # the generated site serves no attachment files (their links would 404 after the pages,
+        # in the measured window): the attachments are measured by bench/attachments.py
+        "ATTACHMENTS_ENABLED": False,
+        "FILES_STORE": str(workdir / "files"),
     }
     overrides.update(config.get("settings") or {})
     for name, value in overrides.items():

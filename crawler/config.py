@@ -62,6 +62,16 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "BROWSER_PAGE_TIMEOUT": _number(float, 1),
     "BROWSER_RESTART_PAGES": _number(int, 1),
     "BROWSER_MAX_MEMORY_MB": _number(int, 64),
+    "ATTACHMENTS_MAX_FILE_SIZE": _number(int, 1),
+    "ATTACHMENTS_MAX_RUN_SIZE": _number(int, 0),
+    "ATTACHMENTS_CONCURRENT": _number(int, 1),
+    "ATTACHMENTS_REVISIT_DAYS": _number(float, 0),
+    "ATTACHMENTS_EXTRACTION_WORKERS": _number(int, 1),
+    "ATTACHMENTS_EXTRACT_SECONDS": _number(float, 0.1),
+    "ATTACHMENTS_EXTRACT_MEMORY_MB": _number(int, 64),
+    "ATTACHMENTS_MAX_TEXT_CHARS": _number(int, 1),
+    "ATTACHMENTS_MAX_PAGES": _number(int, 1),
+    "ATTACHMENTS_MAX_UNPACKED": _number(int, 1),
     "ALERT_URLS": _alerts,
 }
 """Settings (most come from environment variables of the same name) and their checks."""
