@@ -29,6 +29,7 @@ MEDIA_TYPES = {
     "ole": "application/x-ole-storage",
     "rtf": "application/rtf",
     "html": "text/html",
+    "text": "text/plain",
     "png": "image/png",
     "jpeg": "image/jpeg",
     "gif": "image/gif",
@@ -101,7 +102,29 @@ def sniff(data: bytes) -> str:
     lowered = head.lstrip().lower()
     if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:200]:
         return "html"
+    if data and decode_text(data[:4096], partial=True) is not None:
+        return "text"
     return "unknown"
+
+
+def decode_text(data: bytes, *, partial: bool = False) -> str | None:
+    """``data`` as text (UTF-8, or GB18030 as Chinese Windows writes .txt and .csv files); None
+    when it is not text (NUL bytes, control characters, undecodable). ``partial``: ``data`` is
+    the beginning of a file and may end inside a character."""
+    if b"\0" in data:
+        return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if partial and exc.start >= len(data) - 4:
+                text = data[: exc.start].decode(encoding, "ignore")
+            else:
+                continue
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
+        if controls <= len(text) // 100:
+            return text
+    return None
 
 
 def media_type(kind: str) -> str:

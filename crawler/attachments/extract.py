@@ -16,6 +16,7 @@ XLS, XLSX, ET, ODS      python-calamine: every sheet, row by row, cells tab-sepa
 OFD                     :mod:`crawler.attachments.ofd` (the container's ``TextCode`` objects)
 ZIP, RAR                their members, each read as above (one level deep), bounded in number
                         and unpacked size; RAR through rarfile and ``unrar``/``unar``/``bsdtar``
+TXT, CSV                decoded as UTF-8, else GB18030
 ======================  ==========================================================================
 
 Every container is checked before a library opens it: the sizes its directory declares must add
@@ -41,7 +42,7 @@ from typing import Any
 
 from lxml import etree
 
-from crawler.attachments.detect import media_type, sniff
+from crawler.attachments.detect import decode_text, media_type, sniff
 from crawler.attachments.ofd import OfdError, read_ofd
 
 OK = "ok"
@@ -551,6 +552,11 @@ def extract_bytes(data: bytes, limits: Limits | None = None) -> Extracted:
             return extract_rar(data, limits)
         if kind == "ole-encrypted":
             return Extracted(ENCRYPTED, media_type(kind), reason="the file needs a password")
+        if kind == "text":
+            text = _Text(limits.max_chars)
+            with contextlib.suppress(_Cut):
+                text.add(decode_text(data) or "")
+            return _result(kind, text, None, None, "pages")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError) as exc:
         return Extracted(FAILED, media_type(kind), reason=f"damaged file: {_one_line(exc)}")
     except subprocess.TimeoutExpired as exc:

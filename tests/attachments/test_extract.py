@@ -180,3 +180,19 @@ def test_a_worker_that_runs_out_of_memory_costs_only_its_file() -> None:
         assert result.status == FAILED
         assert "memory" in (result.reason or "") or "died" in (result.reason or ""), result.reason
         assert extractor.run(samples.pdf([["之后的文件"]])).text == "之后的文件"
+
+
+def test_rar_members_are_read_through_the_distributions_tool() -> None:
+    """RAR through rarfile and unar/unrar/bsdtar (tests/support/provision.sh installs unar)."""
+    result = extract_bytes((Path(__file__).parent / "data" / "seektest.rar").read_bytes())
+    assert (result.status, result.media_type, result.page_count) == (OK, "application/vnd.rar", 2)
+    assert (result.text or "").startswith("== stest1.txt ==\n000\n001\n")
+    assert "== stest2.txt ==" in (result.text or "")
+
+
+def test_plain_text_in_utf8_or_gb18030() -> None:
+    for encoding in ("utf-8", "gb18030"):
+        result = extract_bytes("序号,托育机构\n1,阳光托育园\n".encode(encoding))
+        assert (result.status, result.media_type) == (OK, "text/plain")
+        assert result.text == "序号,托育机构\n1,阳光托育园"
+    assert extract_bytes(bytes(range(256))).status == "unsupported"
