@@ -11,7 +11,7 @@ from lxml import etree
 
 from crawler.items import Attachment
 
-from .dom import BLOCK_TAGS, NodeStats, itertext
+from .dom import BLOCK_TAGS, NodeStats, inline_text, itertext
 from .model import Image
 from .normalize import (
     clean_text,
@@ -84,6 +84,7 @@ def _class_weight(el: HtmlElement) -> float:
 def find_container(
     stats: dict[HtmlElement, NodeStats],
     title_el: HtmlElement | None = None,
+    after_title: float = 0.5,
 ) -> tuple[HtmlElement | None, float]:
     """The element holding the article's paragraphs (readability-style scoring, Chinese punctuation
     counted), and its score. When the headline element is known, the first strong candidate
@@ -119,7 +120,7 @@ def find_container(
         if score > best_score:
             best, best_score = el, score
     if best is not None and title_el is not None:
-        best, best_score = _first_after_title(best, best_score, final, stats, title_el)
+        best, best_score = _first_after_title(best, best_score, final, stats, title_el, after_title)
     if best is None:
         # very short pages: the paragraph with most text
         cands = [el for el in scores if el.tag not in ("html",)]
@@ -144,6 +145,7 @@ def _first_after_title(
     final: dict[HtmlElement, float],
     stats: dict[HtmlElement, NodeStats],
     title_el: HtmlElement,
+    ratio: float = 0.5,
 ) -> tuple[HtmlElement, float]:
     n = len(stats)
     order = dict(zip(stats, range(n, 0, -1), strict=True))  # n - i for the i-th key
@@ -154,7 +156,7 @@ def _first_after_title(
     earlier = [
         el
         for el, sc in final.items()
-        if sc >= 0.5 * best_score
+        if sc >= ratio * best_score
         and title_at < order.get(el, 0) < best_at
         and not _contains(el, best)
     ]
@@ -336,6 +338,6 @@ def find_attachments(scope: HtmlElement, base_url: str) -> list[Attachment]:
         if url in seen:
             continue
         seen.add(url)
-        name = clean_text(" ".join(itertext(a))).replace("\n", " ") or url.rsplit("/", 1)[-1]
+        name = clean_text(inline_text(a)) or url.rsplit("/", 1)[-1]
         out.append(Attachment(name=name, url=url, file_type=m.group(1).lower()))
     return out

@@ -19,6 +19,7 @@ __all__ = [
     "Doc",
     "NodeStats",
     "compute_stats",
+    "inline_text",
     "itertext",
     "parse_html",
     "select",
@@ -271,9 +272,10 @@ class Analysis:
     """elements with a class or id (document order), with ``"class id"`` lower-cased"""
     headings: list[HtmlElement]
     """h1-h3 and elements with "title" in their class / id, in document order"""
-    pieces: list[tuple[str, HtmlElement]] = field(default_factory=list)
+    pieces: list[tuple[str, HtmlElement, HtmlElement | None]] = field(default_factory=list)
     """the non-blank text pieces in document order, stripped, with the element that holds them:
-    an element's ``.text`` (not the ``<title>``'s) and a child's ``.tail`` (held by the parent)"""
+    an element's ``.text`` (not the ``<title>``'s) and a child's ``.tail`` (held by the parent),
+    and for a tail the child it follows (``None`` for an element's own text)"""
 
 
 def compute_stats(root: HtmlElement) -> Analysis:
@@ -291,7 +293,7 @@ def compute_stats(root: HtmlElement) -> Analysis:
     # Text pieces in reverse document order. Elements come last-first, each after its subtree,
     # so an element's subtree fills out[start:] ending with its own text; its tail goes before
     # them, at ``start``. A parent's subtree starts where its last child's does.
-    out: list[tuple[str, HtmlElement]] = []
+    out: list[tuple[str, HtmlElement, HtmlElement | None]] = []
     starts: dict[HtmlElement, int] = {}
     for el in reversed(elements):
         st = pop(el, None)
@@ -310,7 +312,7 @@ def compute_stats(root: HtmlElement) -> Analysis:
             st.punct += p
             st.inline_punct += p
             if tag != "title":
-                out.append((text.strip(), el))
+                out.append((text.strip(), el, None))
         cls = el.get("class")
         ident = el.get("id")
         if cls or ident:
@@ -356,11 +358,36 @@ def compute_stats(root: HtmlElement) -> Analysis:
             pst.inline += n
             pst.punct += p
             pst.inline_punct += p
-            out.insert(start, (tail.strip(), parent))
+            out.insert(start, (tail.strip(), parent, el))
     marked.reverse()
     headings.reverse()
     out.reverse()
     return Analysis(stats, marked, headings, out)
+
+
+def inline_text(el: HtmlElement) -> str:
+    """The text of an element as a reader sees it, on one line: the pieces of adjacent inline
+    elements run on without a gap (``<span>WS2</span><span>80—20</span><span>26</span>`` is
+    ``WS280—2026``), block boundaries and ``<br>`` are one space, white space is collapsed."""
+    if len(el) == 0:  # no children: the common case of headings and cells
+        return " ".join((el.text or "").split())
+    parts: list[str] = []
+    block = BLOCK_TAGS
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        tag = node.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            if node is not el and (tag in block or tag == "br"):
+                parts.append(" ")
+            if node.text:
+                parts.append(node.text)
+        elif node is not el:
+            if tag in block:
+                parts.append(" ")
+            if node.tail:
+                parts.append(node.tail)
+    return " ".join("".join(parts).split())
 
 
 def itertext(el: HtmlElement) -> Iterator[str]:

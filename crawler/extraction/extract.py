@@ -7,9 +7,37 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from .body import body_text, find_attachments, find_container, find_images, is_heading_like
+from .byline import (
+    byline_in_lines,
+    byline_in_text,
+    name_line,
+    names,
+    poster_in_lines,
+    poster_link,
+)
 from .decode import decode_body
 from .dom import Doc, NodeStats, compute_stats, itertext, parse_html, select
-from .fields import Chunk, LabelHit, chunks_of, clean_value, find_labels, meta_map, pick_title
+from .fields import (
+    Chunk,
+    LabelHit,
+    chunks_of,
+    clean_title,
+    clean_value,
+    find_labels,
+    is_title_text,
+    meta_map,
+    pick_title,
+    strip_suffix,
+    text_of,
+)
+from .headline import (
+    body_start,
+    headline_candidates,
+    is_meta_line,
+    is_prose,
+    lines_between,
+    squash,
+)
 from .links import article_links, link_groups
 from .model import ExtractedPage
 from .normalize import clean_text, parse_date, split_issuers, strip_pinyin_readings
@@ -87,14 +115,17 @@ _SIGNATURE_DATE = re.compile(
     r"[一二三四五六七八九十]{1,3}日)$"
 )
 _SITE_NAME = re.compile(
-    r"(?:网|网站|门户|官网|首页|人民政府|委员会|办公厅|厅|局|中心|频道|栏目|政务公开)$"
+    r"(?:网|网站|门户|官网|首页|人民政府|委员会|办公厅|厅|局|中心|频道|栏目|政务公开)$|"
+    r"博客|blog|论坛|社区|bbs|欢迎|谢谢您|powered|discuz|[>»›]|::",
+    re.IGNORECASE,
 )
 _COMMENTISH = re.compile(r"comment|tie|reply|review|login|logon|user|tips|评论", re.IGNORECASE)
 _NOT_A_NAME = re.compile(
     r"\d|[:：@/\\|]|未知|不详|佚名|相关|授权|注明|转载|关注|登录|账号|http|www\.|\.com|\.cn"
 )
+_SENTENCE = re.compile(r"[，。？！；?!=\"]")
 _ORG = re.compile(r"网|报|新闻|中心|委员会|政府|办公|厅|局|部|院|所|社|公司|集团|平台")
-_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|记者|文|编辑)\s*[:：/]\s*")
+_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|撰文|(?:本报|本刊|特约)?记者|文)\s*[:：/︱|丨]?\s*")
 _DOC_LINE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[(（［﹝【]\d{4}[〕\])）］﹞】]第?\d{1,5}号$")
 
 
@@ -165,14 +196,37 @@ class _Page:
         self.chunks: list[Chunk] = chunks_of(analysis.pieces)
         self.labels: list[LabelHit] = find_labels(self.chunks)
         self._label_values: dict[tuple[str, bool], str | None] = {}  # label() results
+        self._label_later: dict[str, str] = {}
         self.title, self.title_el = pick_title(
             self.root, self.meta, self.label("title"), self.headings
         )
         self.container, self.container_score = find_container(self.stats, self.title_el)
         self._order: dict[HtmlElement, int] | None = None
         self._content_end = 0
+        self._body_start: int | None = -1  # -1: not computed yet
+        self.block_cache: dict[HtmlElement, HtmlElement] = {}
+
+    def refresh_container(self, title_el: HtmlElement, ratio: float = 0.3) -> None:
+        """Find the content container again for a headline found after the first guess (the
+        text right after a clearly marked headline wins over a larger block further away)."""
+        self.container, self.container_score = find_container(self.stats, title_el, ratio)
+        self._order = None
+        self._body_start = -1
+
+    def body_start(self) -> int | None:
+        """Index of the first chunk of running text of the content (``None``: none found)."""
+        if self._body_start == -1:
+            first = self.chunk_index_of(self.container) if self.container is not None else 0
+            self._body_start = body_start(self.chunks, first or 0)
+        return self._body_start
+
+    def page_title(self) -> str:
+        el = self.root.find(".//title")
+        return text_of(el) if el is not None else ""
 
     def label(self, name: str, strong_only: bool = False) -> str | None:
+        """The first value of a ``label：value`` pair for the field (a date or an author
+        printed after the article, in comments or related items, does not count)."""
         key = (name, strong_only)
         if key in self._label_values:
             return self._label_values[key]
@@ -180,11 +234,20 @@ class _Page:
         for hit in self.labels:
             if hit.name == name and not (strong_only and hit.weak):
                 value = clean_value(name, hit.value)
-                if value:
-                    found = value
-                    break
+                if not value:
+                    continue
+                if name in _IN_CONTENT_LABELS and not self.before_content_end(hit.element):
+                    self._label_later.setdefault(name, value)
+                    continue
+                found = value
+                break
         self._label_values[key] = found
         return found
+
+    def label_after_content(self, name: str) -> str | None:
+        """A label's first value after the article (comments, related items): a last resort."""
+        self.label(name)
+        return self._label_later.get(name)
 
     def before_content_end(self, el: HtmlElement) -> bool:
         """Whether ``el`` starts before the end of the content container (bylines and dates
@@ -216,7 +279,49 @@ class _Page:
         return None
 
 
-def _publish_date(page: _Page, title_el: HtmlElement | None) -> str | None:
+_NEAR_TITLE = 60  # chunks between a headline element and the body's start
+# labels whose value after the article's end belongs to comments or related items
+_IN_CONTENT_LABELS = frozenset({"publish_date", "author"})
+_DATE_LINE_CHARS = 80
+
+
+def _date_near(page: _Page, at: int | None) -> str | None:
+    """The page's own date next to its headline (chunk ``at``): a date line between the headline
+    and the text first, then one just above the headline (forum and blog post headers), then a
+    date in the first short pieces after it. Dates inside running text (an old date quoted in
+    the first paragraph) do not count."""
+    if at is None:
+        return None
+    chunks = page.chunks
+    start = page.body_start()
+    end = at + 1 + 30
+    if start is not None and start > at:
+        end = min(end, start + 1)
+    loose: str | None = None
+    for chunk in chunks[at + 1 : end]:
+        text = chunk.text
+        if len(text) > 150:
+            break  # a paragraph: the article has started
+        if not any(c.isdigit() for c in text):
+            continue
+        date = parse_date(text)
+        if not date:
+            continue
+        if len(text) <= _DATE_LINE_CHARS and not is_prose(text):
+            return date
+        loose = loose or date
+    for chunk in reversed(chunks[max(at - 8, 0) : at]):
+        text = chunk.text
+        if is_prose(text):
+            break
+        if len(text) <= _DATE_LINE_CHARS and any(c.isdigit() for c in text):
+            date = parse_date(text)
+            if date and is_meta_line(text):
+                return date
+    return loose
+
+
+def _publish_date(page: _Page, title_at: int | None) -> str | None:
     candidates: list[str] = []
     strong = page.label("publish_date", strong_only=True)
     if strong:
@@ -229,27 +334,36 @@ def _publish_date(page: _Page, title_el: HtmlElement | None) -> str | None:
             date = parse_date(value)
             if date:
                 candidates.append(date)
-    near: str | None = None
-    start = page.chunk_index_of(title_el)
-    if start is not None:
-        end_at = page.chunk_index_of(page.container)
-        limit = 30
-        if end_at is not None and end_at > start:
-            limit = min(limit, end_at - start + 3)
-        for chunk in page.chunks[start + 1 : start + 1 + limit]:
-            if len(chunk.text) > 150:
-                break  # a paragraph: the article has started
-            near = parse_date(chunk.text)
-            if near:
-                break
-    weak = page.label("publish_date")
-    for value in (weak, near):
+    near = _date_near(page, title_at)
+    # a weak label (``时间：``, ``日期：``) counts before the text starts; one inside the text
+    # (a schedule, a quoted notice) only when nothing else dates the page
+    weak_before: str | None = None
+    weak_inside: str | None = None
+    start = page.body_start()
+    for hit in page.labels:
+        if hit.name != "publish_date":
+            continue
+        value = clean_value("publish_date", hit.value)
+        if not value:
+            continue
+        if start is None or hit.chunk < start:
+            weak_before = value
+        else:
+            weak_inside = value
+        break
+    for value in (weak_before, near):
         if value:
             candidates.append(value)
     if not candidates:
         dated = _dated_element(page)
         if dated:
             candidates.append(dated)
+    if not candidates and weak_inside:
+        candidates.append(weak_inside)
+    if not candidates:
+        later = page.label_after_content("publish_date")
+        if later:
+            candidates.append(later)
     url_date = _url_date(page.url)
     if url_date:
         candidates.append(url_date)
@@ -274,24 +388,64 @@ def _doc_number_from_body(text: str | None) -> str | None:
 
 
 def _plausible_author(text: str, page: _Page) -> bool:
-    if not 2 <= len(text) <= 30 or _NOT_A_NAME.search(text):
+    if not 2 <= len(text) <= 30 or _NOT_A_NAME.search(text) or _SENTENCE.search(text):
         return False
     return text != page.label("source_name")
 
 
-def _author(page: _Page) -> str | None:
+def _as_names(value: str) -> str:
+    """An author value as names (``本报记者 王乐文 方 敏`` -> ``王乐文、方敏``); as printed when it
+    is not a list of Chinese names."""
+    stripped = _AUTHOR_PREFIX.sub("", value).strip()
+    found = names(stripped)
+    if found and len("".join(found)) >= len(squash(stripped)) - 2:
+        return "、".join(found)
+    return stripped
+
+
+def _author(page: _Page, title_at: int | None, body: str | None) -> str | None:
+    start = page.body_start()
+    found: list[str] = []
+    if title_at is not None and start is not None and title_at < start:
+        area = [
+            line.text for line in lines_between(page.chunks, title_at + 1, start, page.block_cache)
+        ]
+        found = (
+            byline_in_lines(area)
+            or poster_in_lines(area)
+            or poster_link(page.chunks[title_at + 1 : start])
+            or name_line(area)
+        )
+    if not found and title_at is not None:
+        above = lines_between(page.chunks, title_at - 6, title_at, page.block_cache)
+        found = poster_in_lines([line.text for line in above])
+    if not found and body:
+        found = byline_in_text(body)
+    if not found and start is not None and page.container is not None:
+        # the line under the text (``编辑：X 来源：Y 作者：Z``, ``由X张贴 @ 2005-06-14``)
+        inside = set(page.container.iter())
+        after = next(
+            (c.index for c in page.chunks[start : start + 2000] if c.owner not in inside), None
+        )
+        if after is not None:
+            below = [
+                line.text
+                for line in lines_between(page.chunks, after, after + 10, page.block_cache)
+            ]
+            found = byline_in_lines(below) or poster_in_lines(below)
+    if found:
+        return "、".join(found)
     value = page.label("author")
     if value and _plausible_author(value, page):
-        return value
+        return _as_names(value)
     for el, classid in page.marked:
         if "author" not in classid or el.tag == "meta":
             continue
         if _COMMENTISH.search(_class_id_of(el)) or not page.before_content_end(el):
             continue
-        text = clean_text(" ".join(itertext(el))).replace("\n", " ")
-        text = _AUTHOR_PREFIX.sub("", text).strip()
+        text = _AUTHOR_PREFIX.sub("", text_of(el)).strip()
         if _plausible_author(text, page) and len(text) <= 20:
-            return text
+            return _as_names(text)
     for key in _META_AUTHOR:
         cand = page.meta.get(key)
         if cand and len(cand) <= 20 and _plausible_author(cand, page) and not _ORG.search(cand):
@@ -351,6 +505,7 @@ def _analyse_article(
                     chosen_el[name] = el
 
     title, title_el = page.title, page.title_el
+    title_at: int | None = None
     if "title" in chosen:
         title, title_el = chosen["title"], chosen_el.get("title")
     if title and title_el is None:
@@ -358,20 +513,20 @@ def _analyse_article(
         for chunk in page.chunks:
             if len(chunk.text) >= len(squashed) and "".join(chunk.text.split()) == squashed:
                 title_el = chunk.owner
+                title_at = chunk.index
                 break
-    if title_el is None and "title" not in chosen and _site_like(title):
-        shown = _heading_before_content(page)
-        if shown is not None:
-            title, title_el = shown
+    if "title" not in chosen:
+        title, title_el, title_at = _choose_title(page, title, title_el, title_at)
+    if title_at is None:
+        title_at = page.chunk_index_of(title_el)
     result.title = clean_text(strip_pinyin_readings(title)).replace("\n", " ") if title else None
 
-    result.publish_date = chosen.get("publish_date") or _publish_date(page, title_el)
+    result.publish_date = chosen.get("publish_date") or _publish_date(page, title_at)
     result.written_date = chosen.get("written_date") or page.label("written_date")
     result.issuer = chosen.get("issuer") or page.label("issuer")
     result.issuers = split_issuers(result.issuer) if result.issuer else []
     result.index_number = chosen.get("index_number") or page.label("index_number")
     result.topic = chosen.get("topic") or page.label("topic")
-    result.author = chosen.get("author") or _author(page)
     source = chosen.get("source_name") or page.label("source_name")
     if not source:
         for key in _META_SOURCE:
@@ -405,6 +560,9 @@ def _analyse_article(
     )
     if result.written_date is None and result.doc_number and result.body_text:
         result.written_date = _signature_date(result.body_text)
+    if result.publish_date is None and result.body_text:
+        result.publish_date = _posted_at_end(result.body_text)
+    result.author = chosen.get("author") or _author(page, title_at, result.body_text)
     if not result.body_text:
         result.kind = "not_article"
         result.reason = "no text"
@@ -416,6 +574,117 @@ def _site_like(title: str | None) -> bool:
         return True
     squashed = "".join(title.split())
     return len(squashed) <= 8 or bool(_SITE_NAME.search(squashed))
+
+
+_NOT_LETTER = re.compile(r"[\W_]+")
+
+
+def _letters(text: str) -> str:
+    """Text reduced to letters and digits (dashes, quotes and spaces differ between a
+    ``<title>`` and the headline shown)."""
+    return _NOT_LETTER.sub("", text)
+
+
+_TITLE_LABEL_LINE = re.compile(r"^(?:帖子主题|主\s*题|标\s*题|文章标题)\s*[:：]\s*(.*)$")
+
+
+def _labelled_title(page: _Page) -> tuple[str, HtmlElement, int] | None:
+    """A headline printed after a label (``主题：…``, ``标题：…``, forum and old CMS pages)."""
+    chunks = page.chunks
+    for k, chunk in enumerate(chunks[:600]):
+        m = _TITLE_LABEL_LINE.match(chunk.text)
+        if m is None:
+            continue
+        value = m.group(1).strip()
+        owner, at = chunk.owner, chunk.index
+        if not value and k + 1 < len(chunks):
+            value, owner, at = chunks[k + 1].text, chunks[k + 1].owner, chunks[k + 1].index
+        value = clean_title(value)
+        if 6 <= len(value) <= 100 and is_title_text(value) and not is_prose(value):
+            return value, owner, at
+    return None
+
+
+def _first_of_kind(page: _Page, block: HtmlElement) -> tuple[str, HtmlElement, int] | None:
+    """The first of repeated post headers (a blog or forum page listing several posts, each
+    headed by an element of the same class): the page's own post comes first."""
+    cls = block.get("class")
+    if not cls:
+        return None
+    for el, _classid in page.marked:
+        if el is block:
+            return None
+        if el.tag == block.tag and el.get("class") == cls:
+            text = clean_title(text_of(el))
+            at = page.chunk_index_of(el)
+            if (
+                at is not None
+                and 4 <= len(text) <= 100
+                and is_title_text(text)
+                and not is_meta_line(text)
+            ):
+                return text, el, at
+    return None
+
+
+def _choose_title(
+    page: _Page, title: str | None, title_el: HtmlElement | None, title_at: int | None
+) -> tuple[str | None, HtmlElement | None, int | None]:
+    """The headline a reader sees: the one found from the meta / ``<title>`` conventions when
+    it is shown near the text, else the emphasised line right above the text when the
+    ``<title>`` is that line with the site's name around it, or names only the site (a blog,
+    a forum, ``显示``)."""
+    start = page.body_start()
+    if start is None:
+        return title, title_el, title_at
+    site = not is_title_text(title) or _site_like(title)
+    if title_el is not None and not site:
+        return title, title_el, title_at
+    full = page.page_title()
+    article = strip_suffix(full)
+    near_at: int | None = None
+    if title_el is not None:
+        at = title_at if title_at is not None else page.chunk_index_of(title_el)
+        if at is not None and at >= start - _NEAR_TITLE:
+            near_at = at
+        else:
+            tsq = squash(title or "")
+            if (
+                tsq
+                and tsq in squash(full)
+                and not _SITE_NAME.search(tsq)
+                and is_heading_like(title_el)
+            ):
+                return title, title_el, at  # a short headline the <title> names too
+    if site and near_at is None:
+        labelled = _labelled_title(page)
+        if labelled is not None:
+            page.refresh_container(labelled[1])
+            return labelled
+    cands = headline_candidates(page.chunks, start, article, page.block_cache, page.url)
+    if near_at is not None:
+        # a short or site-like headline element near the text: kept unless a clearly marked
+        # headline stands between it and the text (a blog's name above its post's title)
+        if cands and cands[0].score >= 1.5 and cands[0].line.first > near_at:
+            best = cands[0]
+            return best.text, best.line.owner, best.line.first
+        return title, title_el, near_at
+    if cands:
+        best = cands[0]
+        bsq, tsq, asq = _letters(best.text), _letters(title or ""), _letters(article)
+        same = bool(tsq) and (bsq in tsq or tsq in bsq)
+        shown = len(bsq) >= 4 and (bsq in asq or (title_el is None and bsq in _letters(full)))
+        if ((same or shown) and best.score >= 0.5) or (site and best.score >= 0.3):
+            first = _first_of_kind(page, best.line.block) if site else None
+            if first is not None:
+                page.refresh_container(first[1], 0.05)  # the first post's text, however short
+                return first
+            return best.text, best.line.owner, best.line.first
+    if site and title_el is None:
+        heading = _heading_before_content(page)
+        if heading is not None:
+            return heading[0], heading[1], None
+    return (title if is_title_text(title) else None), title_el, title_at
 
 
 def _heading_before_content(page: _Page) -> tuple[str, HtmlElement] | None:
@@ -430,10 +699,23 @@ def _heading_before_content(page: _Page) -> tuple[str, HtmlElement] | None:
         st = page.stats.get(el)
         if st is None or st.link * 2 > st.total:
             continue
-        text = clean_text(" ".join(itertext(el))).replace("\n", " ")
-        if 6 <= len(text) <= 120:
+        text = clean_title(text_of(el))
+        if 6 <= len(text) <= 120 and is_title_text(text):
             best = (text, el)
     return best
+
+
+_POSTED = re.compile(r"(?:发表|发布|张贴)于|于\s*(?:19|20)\d{2}[-/.年].{0,40}?(?:发表|发布|张贴)")
+
+
+def _posted_at_end(text: str) -> str | None:
+    """A forum post's date printed under it (``本贴由X于2005年8月12日16:12:21在〖…〗发表``)."""
+    for line in text.split("\n")[-3:]:
+        if len(line) <= 120 and _POSTED.search(line):
+            date = parse_date(line)
+            if date:
+                return date
+    return None
 
 
 def _signature_date(text: str) -> str | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from .dom import itertext
+from .dom import inline_text
 from .normalize import clean_text, normalize_doc_number, parse_date, strip_pinyin_readings
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ __all__ = [
     "iter_chunks",
     "meta_map",
     "pick_title",
+    "strip_suffix",
     "text_of",
 ]
 
@@ -125,6 +126,8 @@ class Chunk:
     text: str
     owner: HtmlElement
     index: int
+    after: HtmlElement | None = None
+    """for a child's ``.tail``: that child (the owner is its parent)"""
 
 
 @dataclass(slots=True)
@@ -141,8 +144,9 @@ class LabelHit:
 
 
 def text_of(el: HtmlElement) -> str:
-    """Whitespace-normalised text of an element (``<br>`` and blocks become spaces)."""
-    return clean_text(" ".join(itertext(el))).replace("\n", " ")
+    """Whitespace-normalised text of an element on one line (``<br>`` and blocks become spaces,
+    adjacent inline elements run on: :func:`crawler.extraction.dom.inline_text`)."""
+    return clean_text(inline_text(el))
 
 
 def iter_chunks(root: HtmlElement) -> list[Chunk]:
@@ -160,14 +164,15 @@ def iter_chunks(root: HtmlElement) -> list[Chunk]:
             tail = el.tail
             if tail and not tail.isspace():
                 parent = el.getparent()
-                out.append(Chunk(tail.strip(), parent if parent is not None else el, len(out)))
+                owner = parent if parent is not None else el
+                out.append(Chunk(tail.strip(), owner, len(out), el))
     return out
 
 
-def chunks_of(pieces: list[tuple[str, HtmlElement]]) -> list[Chunk]:
+def chunks_of(pieces: list[tuple[str, HtmlElement, HtmlElement | None]]) -> list[Chunk]:
     """The chunks of text pieces already collected in document order
     (:attr:`crawler.extraction.dom.Analysis.pieces`): the same list as :func:`iter_chunks`."""
-    return [Chunk(text, owner, index) for index, (text, owner) in enumerate(pieces)]
+    return [Chunk(text, owner, index, after) for index, (text, owner, after) in enumerate(pieces)]
 
 
 def _near(a: HtmlElement, b: HtmlElement, levels: int = 4) -> bool:
@@ -409,21 +414,92 @@ def meta_map(root: HtmlElement) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------ title
 
-_SUFFIX_SPLIT = re.compile(r"\s*(?:_|\||｜|--|——|—|\s-\s|\s–\s|-(?=[^\d\s]{2,}[^-]*$))\s*")
+# a separator between a headline and the site / column names around it
+_SUFFIX_SPLIT = re.compile(r"(\s*(?:_|\||｜|--|——|—|::|»|\s-\s|\s–\s|-(?=[^\d\s]{2,}[^-]*$))\s*)")
+# what the name of a site, a channel or a blog looks like
+_SITE_PART = re.compile(
+    r"网$|网站|门户|官网|首页|频道|栏目|新闻$|政务公开|人民政府$|委员会$|办公厅$|社区$|报$|日报|"
+    r"晚报|在线|中心$",
+    re.IGNORECASE,
+)
+_SITE_MARK = re.compile(r"博客|blog|论坛|bbs|powered|discuz|\.com|\.cn|\.net|www\.", re.IGNORECASE)
+# what follows these is never part of the headline (a ``|`` or ``——`` may start its subtitle)
+_STRONG_SEPARATORS = frozenset({"_", "-", "--", "::", "–"})
+_MARKUP = re.compile(r"<[^<>]{1,200}>")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # icon-font glyphs
+_NO_WORD = re.compile(r"^[\W_]*$")
+_TITLE_LABEL = re.compile(r"^(?:帖子主题|文章标题|文件名称|主\s*题|标\s*题|题\s*目)\s*[:：]\s*")
 
 
 def _squash(text: str) -> str:
     return _WS.sub("", text)
 
 
-def _strip_suffix(title: str) -> str:
-    parts = [p for p in _SUFFIX_SPLIT.split(title) if p.strip()]
+def _site_part(part: str, at_end: bool) -> bool:
+    """A piece of a ``<title>`` that names the site, channel or blog rather than the article."""
+    sq = _squash(part)
+    if not sq:
+        return True
+    if len(sq) <= 40 and _SITE_MARK.search(sq):
+        return True
+    if len(sq) <= 14 and _SITE_PART.search(sq):
+        return True
+    # the last piece: a short name (``知乎``, ``今日头条``) or one in Latin letters only
+    return at_end and (len(sq) <= 4 or sq.isascii())
+
+
+def strip_suffix(title: str) -> str:
+    """A ``<title>`` without the names of the site, channel or blog before or after the
+    headline (``…_要闻_光明网``, ``多维博客 » …``); a subtitle after ``——`` or ``|`` stays,
+    what follows ``_`` or ``-`` never belongs to the headline."""
+    tokens = _SUFFIX_SPLIT.split(title)
+    parts, seps = tokens[0::2], tokens[1::2]
     if len(parts) <= 1:
         return title.strip()
-    first = parts[0].strip()
-    if len(_squash(first)) >= 2:
-        return first
-    return max(parts, key=lambda p: len(_squash(p))).strip()
+    lo, hi = 0, len(parts)
+    removed = False
+    while hi - lo > 1:
+        part = parts[hi - 1]
+        if not (
+            seps[hi - 2].strip() in _STRONG_SEPARATORS
+            or _site_part(part, True)
+            or (removed and len(_squash(part)) <= 6)
+        ):
+            break
+        removed = True
+        hi -= 1
+    removed = False
+    while hi - lo > 1:
+        part = parts[lo]
+        if not (_site_part(part, False) or (removed and len(_squash(part)) <= 4)):
+            break
+        removed = True
+        lo += 1
+    out = parts[lo]
+    for k in range(lo + 1, hi):
+        out += seps[k - 1] + parts[k]
+    return out.strip()
+
+
+def clean_title(text: str) -> str:
+    """A headline as shown: markup that leaked into a meta value (``<div>``) and a leading field
+    label (``主题：``, ``标题：``) removed."""
+    if "<" in text:
+        text = _MARKUP.sub("", text)
+    text = _PRIVATE_USE.sub("", _TITLE_LABEL.sub("", text.strip()))
+    return " ".join(text.split())
+
+
+def is_title_text(text: str | None) -> bool:
+    """Whether a string can be a headline: some letters, not a bare field label (``内容：``)."""
+    if not text:
+        return False
+    sq = _squash(text)
+    if _NO_WORD.match(sq):
+        return False
+    if sq.endswith((":", "：")) and len(sq) <= 12:
+        return False
+    return _label_name(sq) not in _LABEL_FIELD
 
 
 def pick_title(
@@ -436,13 +512,14 @@ def pick_title(
     title_el = root.find(".//title")
     page_title = text_of(title_el) if title_el is not None else ""
     squashed_page_title = _squash(page_title)
+    article_part = _squash(strip_suffix(page_title)) if page_title else ""
 
     headings: list[tuple[str, HtmlElement]] = []
     for el in heading_elements:
         if el.tag in ("title", "html", "body", "head", "meta"):
             continue
-        text = text_of(el)
-        if 2 <= len(text) <= 150:
+        text = clean_title(text_of(el))
+        if 2 <= len(text) <= 150 and is_title_text(text):
             headings.append((text, el))
         if len(headings) >= 40:
             break
@@ -459,33 +536,44 @@ def pick_title(
     for key in ("articletitle", "og:title", "twitter:title", "headline", "title"):
         value = meta.get(key)
         if value:
-            value = strip_pinyin_readings(value)
-            cand = value if key == "articletitle" else _strip_suffix(value)
+            value = clean_title(strip_pinyin_readings(value))
+            cand = value if key == "articletitle" else strip_suffix(value)
+            if not is_title_text(cand):
+                continue
             shown = element_for(cand)
             if key == "articletitle" or shown is not None:
                 return cand, shown
 
-    # a heading whose text the <title> starts with / contains (the site suffix then goes away)
+    # a heading whose text the <title> starts with / contains (the site suffix then goes away);
+    # one that is (part of) the article's piece of the <title> wins over a site name
     best: tuple[int, str, HtmlElement] | None = None
-    min_len = max(2, len(_squash(_strip_suffix(page_title))) // 2) if page_title else 2
+    min_len = max(2, len(article_part) // 2) if page_title else 2
+    title_parts = (
+        {_squash(p) for p in _SUFFIX_SPLIT.split(page_title)[0::2]} if page_title else set()
+    )
     for order, (text, el) in enumerate(headings):
         sq = squashed[order]
-        if len(sq) < min_len or not squashed_page_title:
+        if (len(sq) < min_len and sq not in title_parts) or not squashed_page_title:
             continue
         if sq in squashed_page_title:
             rank = (0 if el.tag == "h1" else 1) * 1000 - len(sq) + order // 10
+            if article_part and sq not in article_part and article_part not in sq:
+                rank += 5000
             if best is None or rank < best[0]:
                 best = (rank, text, el)
     if best is not None:
         return strip_pinyin_readings(best[1]), best[2]
-    if label_title:
-        return label_title, element_for(label_title)
+    if label_title and is_title_text(label_title):
+        return clean_title(label_title), element_for(label_title)
     for key in ("og:title", "twitter:title"):
         if meta.get(key):
-            return _strip_suffix(meta[key]), None
+            cand = strip_suffix(clean_title(meta[key]))
+            if is_title_text(cand):
+                return cand, None
     if page_title:
-        cand = _strip_suffix(page_title)
-        return strip_pinyin_readings(cand), element_for(cand)
+        cand = strip_suffix(page_title)
+        if is_title_text(cand):
+            return strip_pinyin_readings(cand), element_for(cand)
     for text, el in headings:
         if el.tag == "h1":
             return strip_pinyin_readings(text), el

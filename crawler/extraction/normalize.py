@@ -135,11 +135,43 @@ def _format(
     return text + "+08:00"
 
 
+# month/day/year as ASP pages print it (``7/5/2005 9:23:57 PM``); read only when unambiguous
+# (a day above 12) or when the AM/PM clock marks the US style
+_US_DATE = re.compile(
+    r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?![\d/])"
+    r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?",
+    re.IGNORECASE,
+)
+
+
+def _us_date(text: str) -> str | None:
+    for m in _US_DATE.finditer(text):
+        month, day = int(m.group(1)), int(m.group(2))
+        if month > 12 >= day:  # day first after all
+            month, day = day, month
+        elif day <= 12 and not m.group(7):
+            continue  # 06/02/2022: month first only where an AM/PM clock says it is US style
+        time = None
+        if m.group(4) is not None:
+            hour = int(m.group(4))
+            ampm = (m.group(7) or "").upper()
+            if ampm == "PM" and hour < 12:
+                hour += 12
+            elif ampm == "AM" and hour == 12:
+                hour = 0
+            time = (hour, int(m.group(5)), int(m.group(6)) if m.group(6) else None)
+        result = _format(int(m.group(3)), month, day, time, None)
+        if result:
+            return result
+    return None
+
+
 def parse_date(text: str) -> str | None:
     """The first date in ``text`` as ISO ``YYYY-MM-DD``; ``YYYY-MM-DDTHH:MM[:SS]+08:00`` when a time
     of day is given right after it (Asia/Shanghai; an explicit other offset is converted).
     Handles ``2021年11月21日``, ``2021-11-21 10:30``, ``2021/11/21``, ``2021.11.21``,
-    ``2021-11-21-17:30:12``, ``二〇二一年十一月二十一日`` and any prefix such as ``发布时间：``."""
+    ``2021-11-21-17:30:12``, ``二〇二一年十一月二十一日``, ``7/5/2005 9:23:57 PM`` (month first,
+    as ASP pages print it) and any prefix such as ``发布时间：``."""
     if not text:
         return None
     text = fullwidth_digits(text)
@@ -158,6 +190,8 @@ def parse_date(text: str) -> str | None:
             result = _format(year, month, day, None, None)
             if result:
                 return result
+    if "/" in text:
+        return _us_date(text)
     return None
 
 

@@ -1,0 +1,256 @@
+"""Headlines, dates and authors on templates the extractor had never seen (issue 20).
+
+Each page is invented and reproduces one structure real pages have: an old news or forum
+template whose ``<title>`` names only the site, a date printed beside the headline in its own
+cell or span, a byline in the many ways Chinese pages print one. The expected fields are those a
+reader sees.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extraction import ExtractedPage, extract_from_bytes
+from crawler.extraction.byline import names
+from crawler.extraction.normalize import parse_date
+
+URL = "https://www.example.com/news/a1b2c3.html"
+TEXT = (
+    "今年以来，示例市持续推进社区托育服务建设，新增普惠托位两千余个，覆盖全部街道。",
+    "市卫生健康部门表示，下一步将完善托育机构质量评估制度，加强从业人员培训，让家长放心。",
+    "不少家长反映，家门口的托育点收费合理、服务规范，解决了双职工家庭的后顾之忧。",
+)
+PARAS = "".join(f"<p>{p}</p>" for p in TEXT)
+NAV = (
+    '<div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a> <a href="/bbs/">论坛</a></div>'
+)
+FOOT = '<div class="foot">版权所有 示例网 联系电话：010-00000000</div>'
+
+
+def _html(head: str, body: str) -> str:
+    return f"<html><head><meta charset='utf-8'>{head}</head><body>{NAV}{body}{FOOT}</body></html>"
+
+
+def _extract(html: str, encoding: str = "utf-8") -> ExtractedPage:
+    return extract_from_bytes(html.encode(encoding), URL, kind="article")
+
+
+# ------------------------------------------------------------------------------- headlines
+
+
+def test_markup_inside_a_meta_title_is_not_part_of_the_headline() -> None:
+    head = (
+        '<title>示例网</title><meta name="ArticleTitle" content="为社区托育凝聚合力'
+        '&lt;div&gt;——写在示例市托育工作会议召开之际&lt;/div&gt;">'
+    )
+    page = _extract(_html(head, f"<div class='content'>{PARAS}</div>"))
+    assert page.title == "为社区托育凝聚合力——写在示例市托育工作会议召开之际"
+
+
+def test_a_field_label_is_never_the_headline() -> None:
+    body = f"""<table class="bg_tit"><tr><td class="cnt_td2">社区托育点开到了家门口</td>
+    <td align="right"><span class="cnt_date">2005-09-11 18:04:42</span></td></tr></table>
+    <div class="title">内容：</div><div class="post">{PARAS}</div>"""
+    page = _extract(_html("<title></title>", body))
+    assert page.title == "社区托育点开到了家门口"
+    assert page.publish_date == "2005-09-11T18:04:42+08:00"
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["托育观察 | 家门口的托育点怎么样", "社区托育——家门口的幸福", "对比调查—两种托育模式"],
+)
+def test_a_subtitle_after_a_bar_or_dash_stays_in_the_headline(title: str) -> None:
+    page = _extract(_html(f"<title>{title}</title>", f"<div class='content'>{PARAS}</div>"))
+    assert page.title == title
+
+
+def test_a_site_name_after_an_underscore_or_hyphen_goes() -> None:
+    head = "<title>社区托育点开到了家门口_社会新闻_示例新闻网</title>"
+    page = _extract(_html(head, f"<div class='content'>{PARAS}</div>"))
+    assert page.title == "社区托育点开到了家门口"
+
+
+def test_the_shown_headline_wins_over_a_title_with_other_dashes() -> None:
+    head = "<title>托育新观察丨服务增多——前三季度托位稳步增长-示例头条</title>"
+    body = (
+        "<h1>托育新观察丨服务增多——前三季度托位稳步增长</h1>"
+        f"<div class='meta'>2024-05-09 22:30·示例社</div><div class='content'>{PARAS}</div>"
+    )
+    page = _extract(_html(head, body))
+    assert page.title == "托育新观察丨服务增多——前三季度托位稳步增长"
+    assert page.publish_date == "2024-05-09T22:30+08:00"
+
+
+def test_blog_post_title_under_the_blog_name() -> None:
+    """The ``<title>`` and the ``<h1>`` name the blog; the post's own title is the marked line
+    right above its text, its date in the cell beside it."""
+    body = f"""<h1><a href="/">小茶的博客</a></h1>
+    <table><tr><td class="post-title">周末去郊外看油菜花 (图)</td>
+    <td class="post-title" align="right"><nobr>2005-6-14 03:25:55</nobr></td></tr>
+    <tr><td class="post-body" colspan="2">{PARAS}</td></tr></table>"""
+    page = _extract(_html("<title>小茶的博客 | blog.example.com</title>", body))
+    assert page.title == "周末去郊外看油菜花 (图)"
+    assert page.publish_date == "2005-06-14T03:25:55+08:00"
+
+
+def test_the_first_of_several_posts_is_the_page_s_own() -> None:
+    posts = "".join(
+        f"""<table><tr><td class="post-title">{t}</td><td class="post-title">{d}</td></tr>
+        <tr><td class="post-body">{b}</td></tr></table>
+        <div class="post-footer">由小茶张贴 @ {d}</div>"""
+        for t, d, b in (
+            ("周末去郊外看油菜花", "2005-06-14 03:25:55", PARAS),
+            ("旧文：七十年代的游戏", "2005-06-10 10:00:00", PARAS.replace("托育", "游戏") * 4),
+        )
+    )
+    page = _extract(_html("<title>小茶 | blog.example.com</title>", posts))
+    assert page.title == "周末去郊外看油菜花"
+    assert page.publish_date == "2005-06-14T03:25:55+08:00"
+    assert page.author == "小茶"
+    assert page.body_text == "\n".join(TEXT)
+
+
+def test_forum_subject_after_a_label_and_a_long_thread_list_below() -> None:
+    replies = "".join(
+        f"<li><a href='/t/{k}'>回复：说得对，托育点确实方便了不少家庭……</a> 网友{k} 08-1{k} 16:58 "
+        f"138字，谢谢分享。</li>"
+        for k in range(10)
+    )
+    body = f"""<table><tr><td class="large"><b>主题：</b> 家门口的托育点你们觉得怎么样？</td></tr>
+    <tr><td><b>作者：</b><a href="forumbbsui.jsp?id=x">小区宝妈</a> <b>时间：</b>2005-08-22 19:13:18
+    </td></tr><tr><td class="line_h24">{"".join(TEXT)}</td></tr></table><ul>{replies}</ul>"""
+    page = _extract(_html("<title>示例论坛 :: 网闻贴吧</title>", body))
+    assert page.title == "家门口的托育点你们觉得怎么样？"
+    assert page.author == "小区宝妈"
+    assert page.publish_date == "2005-08-22T19:13:18+08:00"
+    assert page.body_text == "".join(TEXT)
+
+
+def test_old_template_headline_in_a_bold_font_in_gbk() -> None:
+    body = f"""<table><tr><td align="center"><b><font size="3" color="blue">示例：我为什么去做托育
+    </font></b></td></tr><tr><td><font color="#008000">作者： 发布日期： 7/5/2005 9:23:57 PM
+    </font></td></tr><tr><td>{PARAS}</td></tr></table>"""
+    html = _html("<title>谢谢您访问〖示例中心〗</title>", body).replace("utf-8", "gbk")
+    page = _extract(html, "gbk")
+    assert page.title == "示例：我为什么去做托育"
+    assert page.publish_date == "2005-07-05T21:23:57+08:00"
+
+
+# ----------------------------------------------------------------------------------- dates
+
+
+def test_forum_post_published_at_label() -> None:
+    body = f"""<div class="subject"><a href="more.asp?id=1">托育经验分享</a></div>
+    <div><a href="blog.asp?name=chayuan">chayuan</a> 发表于 2005-9-15 11:46:00</div>
+    <div class="body">{PARAS}</div>"""
+    page = _extract(_html("<title>茶园博客</title>", body))
+    assert page.title == "托育经验分享"
+    assert page.publish_date == "2005-09-15T11:46:00+08:00"
+    assert page.author == "chayuan"
+
+
+def test_date_alone_in_a_right_aligned_span_of_the_post_header() -> None:
+    body = f"""<div class="post-head"><span class="subject">社会资本与再就业</span>
+    <span style="float:right" align="right">2003-5-29 09:07</span></div>
+    <div class="post-body">{PARAS}</div>"""
+    page = _extract(_html("<title>学术论坛 - Powered by Discuz!</title>", body))
+    assert page.title == "社会资本与再就业"
+    assert page.publish_date == "2003-05-29T09:07+08:00"
+
+
+def test_an_old_date_quoted_in_the_text_is_not_the_page_s_date() -> None:
+    text = (
+        "<p>时间：2004年12月11日 9:51，地点：示例大学报告厅。</p>"
+        "<p>会议回顾了2001年以来托育服务的发展历程，并对下一阶段工作作出部署。</p>" + PARAS
+    )
+    body = f"""<h2>示例年会会议议程</h2><div class="info">2004-12-10 阅读10544次</div>
+    <div class="content">{text}</div>"""
+    page = _extract(_html("<title>示例年会会议议程_示例研究中心</title>", body))
+    assert page.publish_date == "2004-12-10"
+
+
+def test_a_comment_s_date_label_after_the_article_is_not_its_date() -> None:
+    body = f"""<h1>社区托育点开到了家门口</h1><div class="content">{PARAS}</div>
+    <div class="comments">发表人：网友 发表时间：2004-12-11 9:51:00 写得好</div>"""
+    head = '<title>社区托育点开到了家门口</title><meta name="publishdate" content="2004-12-10">'
+    assert _extract(_html(head, body)).publish_date == "2004-12-10"
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("发布日期： 7/5/2005 9:23:57 PM", "2005-07-05T21:23:57+08:00"),
+        ("9/17/2004 5:54:13 AM", "2004-09-17T05:54:13+08:00"),
+        ("17/9/2004", "2004-09-17"),
+        ("06/02/2022", None),  # day or month first: unknown
+    ],
+)
+def test_slash_dates_month_first_only_when_certain(text: str, date: str | None) -> None:
+    assert parse_date(text) == date
+
+
+# --------------------------------------------------------------------------------- authors
+
+
+def _news(byline: str, head_text: str = "", tail: str = "") -> ExtractedPage:
+    body = f"""<h1>社区托育点开到了家门口</h1><div class="info">2024-05-09 08:00 {byline}</div>
+    <div class="content"><p>{head_text}{TEXT[0]}</p><p>{TEXT[1]}</p><p>{TEXT[2]}</p>{tail}</div>"""
+    return _extract(_html("<title>社区托育点开到了家门口_示例网</title>", body))
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("作者：李小明", "李小明"),
+        ("来源：示例日报 作者：王芳", "王芳"),
+        ("本报记者 王乐文 方 敏", "王乐文、方敏"),
+        ("文/张晓", "张晓"),
+        ("文丨特约评论员 韩明", "韩明"),
+        ("示例日报记者 王建宏 张文攀", "王建宏、张文攀"),
+        ("2024年7月16日08:19 [ 黄宇 ] 来源：[ 示例金融报 ]", "黄宇"),
+        ("来源：示例日报 编辑：赵六 责任编辑：钱七", None),
+    ],
+)
+def test_byline_between_headline_and_text(byline: str, author: str | None) -> None:
+    assert _news(byline).author == author
+
+
+@pytest.mark.parametrize(
+    ("head_text", "tail", "author"),
+    [
+        ("示例社北京5月9日电（记者邹伟）", "", "邹伟"),
+        ("本报讯（特约通讯员：刘洋）", "", "刘洋"),
+        ("本报讯（记者叶婉 实习生 周周）", "", "叶婉"),
+        ("", "<p>（记者 胡晓蓉）</p>", "胡晓蓉"),
+        ("", "<p>（常书香 马丹阳 ）</p>", "常书香、马丹阳"),
+        ("", "<p>（姚峰 上海报道）</p>", "姚峰"),
+        ("", "<p>作者 王之言 高孜然编辑 周褶褶 ｜ 排版 魏蔚</p>", "王之言、高孜然"),
+        ("", "<p>□ 本报记者 葛灵丹</p><p>(责编：萧潇、张妍)</p>", "葛灵丹"),
+        ("", "<p>（责任编辑：刘光博）</p>", None),
+        ("", "<p>示例日报记者了解到，这一做法已在多地推广。</p>", None),
+    ],
+)
+def test_byline_in_the_text(head_text: str, tail: str, author: str | None) -> None:
+    assert _news("来源：示例网", head_text, tail).author == author
+
+
+def test_forum_poster_from_the_link_to_the_profile_page() -> None:
+    body = f"""<h1 class="ts">建议托育点延长开放时间</h1><div class="authi">
+    <a href="home.php?mod=space&amp;uid=1021" class="xw1">1657811359</a> 当前离线
+    <a href="home.php?mod=spacecp&amp;ac=usergroup&amp;gid=10">新手上路</a></div>
+    <div class="authi">楼主 发表于 2024-5-18 19:27:00 | 只看该作者</div>
+    <td class="t_f">{"".join(TEXT)}</td>"""
+    page = _extract(
+        _html("<title>建议托育点延长开放时间 - 意见反馈 - Powered by Discuz!</title>", body)
+    )
+    assert page.author == "1657811359"
+    assert page.publish_date == "2024-05-18T19:27:00+08:00"
+
+
+def test_names_split_and_join_as_printed() -> None:
+    assert names("王乐文 方 敏 2024年05月10日") == ["王乐文", "方敏"]
+    assert names("王建宏 张文攀 土豆，听名字就土得掉渣") == ["王建宏", "张文攀"]
+    assert names("了解到，这一做法") == []
+    assert names("格桑边觉") == ["格桑边觉"]
+    assert names("1657811359 当前离线", usernames=True) == ["1657811359"]
