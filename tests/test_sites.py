@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crawler.db import make_engine
@@ -203,6 +203,31 @@ def test_the_feed_holds_the_items_as_utf8(crawled: CrawlResult, site: str) -> No
     assert b"\\u" not in raw  # Chinese text is written as UTF-8, not escaped
     items = json.loads(raw.decode("utf-8"))
     assert {i["url"] for i in items} == {a["url"] for a in expected_articles(site)}
+
+
+def test_every_fixture_attachment_is_downloaded_and_read_once(crawled: CrawlResult) -> None:
+    """``make demo``: every attachment the fixture articles link to is replayed, downloaded and
+    read (tests/attachments/samples.py writes their files); the second run downloads nothing."""
+    engine = make_engine(crawled.url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT f.url, f.download_status, f.extraction_status, f.text "
+                    "FROM attachment_files f JOIN articles a ON a.id = f.article_id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    expected = {
+        att["url"] for site in SITES for a in expected_articles(site) for att in a["attachments"]
+    }
+    assert {r.url for r in rows} == expected
+    for row in rows:
+        assert (row.download_status, row.extraction_status) == ("stored", "ok"), row.url
+        assert "附件专有词" in row.text, row.url
+    for run in crawled.runs[len(SITES) :]:
+        assert "attachments/requested" not in run.stats, run.site
 
 
 def test_summary_is_printed(crawled: CrawlResult) -> None:
