@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .fields import is_field_label
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -70,38 +72,13 @@ _PROFILE = re.compile(
 _NOT_POSTER = frozenset({"楼主", "作者", "本帖", "最后", "管理", "回复", "发表", "只看该作者"})
 # words that stand alone on a header line and look like a name (two to four characters)
 _NOT_NAME_WORDS = frozenset(
-    {
-        "精华",
-        "管理",
-        "置顶",
-        "热门",
-        "推荐",
-        "原创",
-        "转载",
-        "正文",
-        "摘要",
-        "导读",
-        "简介",
-        "问题描述",
-        "内容",
-        "详情",
-        "全文",
-        "收藏",
-        "举报",
-        "关注",
-        "私信",
-        "评论",
-        "点赞",
-        "分享",
-        "打印",
-        "返回",
-        "更多",
-        "相关",
-        "阅读",
-        "新手上路",
-        "游客",
-        "匿名",
-    }
+    re.split(
+        r"\s+",
+        "精华 管理 置顶 热门 推荐 原创 转载 正文 摘要 导读 简介 问题描述 内容 详情 全文 收藏 举报 "
+        "关注 私信 评论 点赞 分享 打印 返回 更多 相关 阅读 新手上路 游客 匿名 首页 主页 个人主页 "
+        "个人中心 我的主页 大中小 中小 试行 暂行 草案 修订 征求意见稿 图片 视频 组图 附件 特刊 "
+        "专题 快讯 独家 综述 评论员 社论 本报讯 完",
+    )
 )
 _STOP_WORD = re.compile(
     r"责任编辑|责编|编辑|审核|校对|摄影|来源|出处|出自|发布|发表|时间|日期|记者|通讯员"
@@ -130,6 +107,7 @@ def _is_han_name(token: str) -> bool:
         bool(_HAN_NAME.match(token))
         and not _NOT_NAME_CHARS.search(token)
         and token not in _NOT_NAME_WORDS
+        and not is_field_label(token)
     )
 
 
@@ -333,7 +311,7 @@ def byline_in_text(text: str) -> list[str]:
         )
         if found:
             return found
-        m = re.search(r"[（(]([^（）()]{2,30})[）)]\s*$", line)
+        m = re.search(r"(?:^|[。！？”」])\s*[（(]([^（）()]{2,30})[）)]\s*$", line)
         if m:
             found = names(_PLACE_REPORT.sub("", m.group(1)), whole=True)
             if found:

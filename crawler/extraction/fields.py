@@ -19,8 +19,11 @@ __all__ = [
     "Chunk",
     "LabelHit",
     "chunks_of",
+    "clean_title",
     "clean_value",
     "find_labels",
+    "is_field_label",
+    "is_title_text",
     "iter_chunks",
     "meta_map",
     "pick_title",
@@ -488,6 +491,11 @@ def clean_title(text: str) -> str:
         text = _MARKUP.sub("", text)
     text = _PRIVATE_USE.sub("", _TITLE_LABEL.sub("", text.strip()))
     return " ".join(text.split())
+
+
+def is_field_label(text: str) -> bool:
+    """Whether a piece of text is one of the labels of a page's fields (``发文字号``, ``字号``)."""
+    return _label_name(text) in _LABEL_FIELD
 
 
 def is_title_text(text: str | None) -> bool:
