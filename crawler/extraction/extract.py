@@ -194,7 +194,8 @@ class _Page:
         self.headings = analysis.headings
         self.meta = meta_map(self.root)
         self.chunks: list[Chunk] = chunks_of(analysis.pieces)
-        self.labels: list[LabelHit] = find_labels(self.chunks)
+        self.info_tables: set[HtmlElement] = set()  # horizontal information tables
+        self.labels: list[LabelHit] = find_labels(self.chunks, self.info_tables)
         self._label_values: dict[tuple[str, bool], str | None] = {}  # label() results
         self._label_later: dict[str, str] = {}
         self.title, self.title_el = pick_title(
@@ -541,7 +542,7 @@ def _analyse_article(
     if container is None:
         container = page.container
     if container is not None:
-        chrome: set[HtmlElement] = set()
+        chrome: set[HtmlElement] = set(page.info_tables)  # metadata, not text
         if title_el is not None and title_el is not container and is_heading_like(title_el):
             chrome.add(title_el)  # the headline is not part of the body
         text = body_text(container, page.stats, chrome, strict)

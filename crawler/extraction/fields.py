@@ -262,27 +262,15 @@ def _own_rows(table: HtmlElement) -> list[HtmlElement]:
     return [r for r in table.iter("tr") if _table_of(r) is table]
 
 
-def _detach(el: HtmlElement) -> None:
-    """Take ``el`` out of the document, keeping the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
-def _horizontal_tables(chunks: list[Chunk]) -> tuple[list[LabelHit], set[int]]:
+def _horizontal_tables(
+    chunks: list[Chunk], tables: set[HtmlElement] | None
+) -> tuple[list[LabelHit], set[int]]:
     """Fields of horizontal information tables: a row of label cells (``索取号 | 发布时间 |
     发布机构 | 文件编号 | 备注``) with the row of their values right below it, cell for cell.
 
     A table counts only when each such label row has exactly one value row (a label row over
     many rows is a data table, a list of documents); the pairs may repeat. The table is then
-    metadata, not text: it is taken out of the document, so that the body never shows it.
+    metadata, not text: it is added to ``tables``, which the body leaves out.
     Returns the hits and the indexes of the chunks not to be paired again: those of such tables
     and of every row of label cells (a label there never labels the cell after it)."""
     first_chunk: dict[HtmlElement, int] = {}
@@ -341,16 +329,20 @@ def _horizontal_tables(chunks: list[Chunk]) -> tuple[list[LabelHit], set[int]]:
                     )
         inside = set(table.iter())
         used.update(chunk.index for chunk in chunks if chunk.owner in inside)
-        _detach(table)
+        if tables is not None:
+            tables.add(table)
     return hits, used
 
 
-def find_labels(chunks: list[Chunk]) -> list[LabelHit]:
+def find_labels(
+    chunks: list[Chunk], info_tables: set[HtmlElement] | None = None
+) -> list[LabelHit]:
     """All ``label：value`` pairs: in one text piece (``发布时间：2021-01-01 来源：xx``), in
     neighbouring cells / elements (``<td>索引号：</td><td>000014349/2019-00007</td>``) or in a
     horizontal information table (a row of labels over the row of their values; see
-    :func:`_horizontal_tables`, which also takes such a table out of the document)."""
-    hits, used = _horizontal_tables(chunks)
+    :func:`_horizontal_tables`; such tables are added to ``info_tables``: metadata, never body
+    text)."""
+    hits, used = _horizontal_tables(chunks, info_tables)
     n = len(chunks)
     for i, chunk in enumerate(chunks):
         if i in used:
