@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -256,6 +257,48 @@ def ofd(pages: list[list[str]], *, prefix: str = "ofd") -> bytes:
 
 def zip_archive(members: dict[str, bytes]) -> bytes:
     return _zip(members)
+
+
+def _vint(n: int) -> bytes:
+    """RAR5's variable-length integer: 7 bits a byte, low bits first, high bit = more follow."""
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _rar_block(body: bytes) -> bytes:
+    """A RAR5 header: CRC32 of (size + body), the size as a vint, the body."""
+    data = _vint(len(body)) + body
+    return struct.pack("<I", zlib.crc32(data)) + data
+
+
+def rar(members: dict[str, bytes]) -> bytes:
+    """A RAR5 archive of stored (uncompressed) members, written by hand from RARLAB's published
+    format description: no free tool writes RAR, and an archive made here needs no third-party
+    sample. Main header, one file header + data per member, end-of-archive header."""
+    out = bytearray(b"Rar!\x1a\x07\x01\x00")
+    out += _rar_block(_vint(1) + _vint(0) + _vint(0))  # main header, no flags
+    for name, data in members.items():
+        encoded = name.encode("utf-8")
+        out += _rar_block(
+            _vint(2)  # file header
+            + _vint(0x0002)  # a data area follows
+            + _vint(len(data))
+            + _vint(0x0004)  # the data's CRC32 is given
+            + _vint(len(data))  # unpacked size
+            + _vint(0x20)  # attributes: archive
+            + struct.pack("<I", zlib.crc32(data))
+            + _vint(0)  # compression version 0, method 0: stored
+            + _vint(0)  # host OS: Windows
+            + _vint(len(encoded))
+            + encoded
+        )
+        out += data
+    out += _rar_block(_vint(5) + _vint(0) + _vint(0))  # end of archive
+    return bytes(out)
 
 
 def zip_bomb(unpacked: int = 64 * 1024 * 1024) -> bytes:

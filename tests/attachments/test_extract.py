@@ -184,10 +184,11 @@ def test_a_worker_that_runs_out_of_memory_costs_only_its_file() -> None:
 
 def test_rar_members_are_read_through_the_distributions_tool() -> None:
     """RAR through rarfile and unar/unrar/bsdtar (tests/support/provision.sh installs unar)."""
-    result = extract_bytes((Path(__file__).parent / "data" / "seektest.rar").read_bytes())
+    archive = samples.rar({"名单.txt": "阳光托育园\n".encode(), "说明.txt": "附件说明\n".encode()})
+    result = extract_bytes(archive)
     assert (result.status, result.media_type, result.page_count) == (OK, "application/vnd.rar", 2)
-    assert (result.text or "").startswith("== stest1.txt ==\n000\n001\n")
-    assert "== stest2.txt ==" in (result.text or "")
+    assert "== 名单.txt ==\n阳光托育园" in (result.text or "")
+    assert "== 说明.txt ==\n附件说明" in (result.text or "")
 
 
 def test_plain_text_in_utf8_or_gb18030() -> None:
