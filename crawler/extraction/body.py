@@ -29,6 +29,7 @@ __all__ = [
     "find_container",
     "find_images",
     "is_chrome",
+    "is_file_url",
 ]
 
 _POSITIVE = re.compile(
@@ -318,6 +319,11 @@ def find_images(
         alt = clean_text(img.get("alt") or "") or None
         out.append(Image(src=url, alt=alt))
     return out
+
+
+def is_file_url(href: str) -> bool:
+    """Whether a link points to a file (pdf, doc, xls, ofd, zip ...)."""
+    return bool(_FILE_EXT.search(href))
 
 
 def find_attachments(scope: HtmlElement, base_url: str) -> list[Attachment]:

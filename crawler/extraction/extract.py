@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections import deque
 from typing import TYPE_CHECKING
 
-from .body import body_text, find_attachments, find_container, find_images, is_heading_like
+from .body import (
+    body_text,
+    find_attachments,
+    find_container,
+    find_images,
+    is_file_url,
+    is_heading_like,
+)
 from .byline import (
     byline_in_lines,
     byline_in_text,
@@ -48,6 +56,8 @@ if TYPE_CHECKING:
 
     from lxml.etree import _Element as HtmlElement
     from scrapy.http import Response
+
+    from crawler.items import Attachment
 
 __all__ = ["extract_article", "extract_from_bytes", "extract_links", "to_eval_dict"]
 
@@ -541,32 +551,108 @@ def _analyse_article(
     strict = container is None
     if container is None:
         container = page.container
+    text = ""
+    chrome: set[HtmlElement] = set(page.info_tables)  # metadata, not text
     if container is not None:
-        chrome: set[HtmlElement] = set(page.info_tables)  # metadata, not text
         if title_el is not None and title_el is not container and is_heading_like(title_el):
             chrome.add(title_el)  # the headline is not part of the body
         text = body_text(container, page.stats, chrome, strict)
-        result.body_text = text or None
-        if text:
-            result.body_html = sanitized_html(container, page.url, chrome)
-            result.images = find_images(container, page.url, chrome)
-            parent = container.getparent()
-            result.attachments = find_attachments(
-                parent if parent is not None else container, page.url
-            )
+    only_files = _attachments_only(page, container, text, title_at) if strict else None
+    if only_files:
+        _text_in_attachment(result, only_files)
+    elif container is not None and text:
+        result.body_text = text
+        result.body_html = sanitized_html(container, page.url, chrome)
+        result.images = find_images(container, page.url, chrome)
+        parent = container.getparent()
+        result.attachments = find_attachments(parent if parent is not None else container, page.url)
+        if _names_only(text, result.attachments):
+            result.text_in_attachment = True
     result.doc_number = (
         chosen.get("doc_number")
         or page.label("doc_number")
         or _doc_number_from_body(result.body_text)
     )
-    if result.written_date is None and result.doc_number and result.body_text:
-        result.written_date = _signature_date(result.body_text)
+    if result.body_text and (result.issuer is None or result.written_date is None):
+        issuers, signed = _signature(result.body_text)
+        if issuers and result.issuer is None:
+            result.issuer = "、".join(issuers)
+            result.issuers = issuers
+        if signed and result.written_date is None and (issuers or result.doc_number):
+            result.written_date = signed
     if result.publish_date is None and result.body_text:
         result.publish_date = _posted_at_end(result.body_text)
     result.author = chosen.get("author") or _author(page, title_at, result.body_text)
     if not result.body_text:
         result.kind = "not_article"
         result.reason = "no text"
+
+
+_FOOTER_MARKS = re.compile(
+    r"主办|承办|协办|版权所有|Copyright|©|ICP|公网安备|网站标识码|技术支持|联系电话|咨询电话|服务电话|"
+    r"热线|地址[:：]|邮编|邮箱|E-?mail|网站地图|关于我们|联系我们|建议使用|分辨率|浏览器",
+    re.IGNORECASE,
+)
+_FILE_LABEL = re.compile(
+    r"^(?:附件|相关附件|附件下载|下载|点击下载|文件下载)?\s*[0-9０-９一二三四五六七八九十]*[.．、]?\s*[:：]?\s*$"
+)
+
+
+def _attachments_only(
+    page: _Page, container: HtmlElement | None, text: str, title_at: int | None
+) -> list[HtmlElement] | None:
+    """The links to files under the headline of a page whose document is only an attachment:
+    there is no text, or the container found is the site's footer (hotline, e-mail, ICP
+    number) below the links. ``None`` when the page has text of its own."""
+    if title_at is None or len(text) > 800:
+        return None
+    end = title_at + 80
+    if text:
+        if len(_FOOTER_MARKS.findall(text)) < 2:
+            return None
+        first = page.chunk_index_of(container)
+        if first is None or first <= title_at:
+            return None
+        end = first
+    links: list[HtmlElement] = []
+    for chunk in page.chunks[title_at + 1 : end]:
+        node: HtmlElement | None = chunk.owner
+        for _ in range(3):
+            if node is None:
+                break
+            if node.tag == "a":
+                if is_file_url(node.get("href") or "") and node not in links:
+                    links.append(node)
+                break
+            node = node.getparent()
+    return links or None
+
+
+def _text_in_attachment(result: ExtractedPage, links: list[HtmlElement]) -> None:
+    """Fields of a page whose document is only in its attachments: the body is their names."""
+    found = []
+    for a in links:
+        found.extend(find_attachments(a, result.url))
+    by_url = {f.url: f for f in reversed(found)}  # the first of each URL
+    result.attachments = [f for f in found if by_url.get(f.url) is f]
+    if not result.attachments:
+        return
+    result.text_in_attachment = True
+    result.body_text = "\n".join(f.name for f in result.attachments)
+    result.body_html = "".join(
+        f'<p><a href="{html.escape(f.url)}">{html.escape(f.name)}</a></p>'
+        for f in result.attachments
+    )
+
+
+def _names_only(text: str, attachments: list[Attachment]) -> bool:
+    """Whether a body is nothing but the names of its attachments (and ``附件：`` labels)."""
+    if not attachments or len(text) > 400:
+        return False
+    rest = text
+    for f in attachments:
+        rest = rest.replace(f.name, "")
+    return all(_FILE_LABEL.match(line.strip()) for line in rest.split("\n"))
 
 
 def _site_like(title: str | None) -> bool:
@@ -719,14 +805,34 @@ def _posted_at_end(text: str) -> str | None:
     return None
 
 
-def _signature_date(text: str) -> str | None:
-    """成文日期 of an official document without an info table: the date line under the issuer's
-    signature at the end of the text (``2019年1月27日``)."""
-    for line in text.split("\n")[-6:]:
-        line = "".join(line.split())
-        if _SIGNATURE_DATE.match(line):
-            return parse_date(line)
-    return None
+# a signing agency on its own line (``国家卫生健康委``, ``示例市人民政府办公厅``)
+_AGENCY = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,30}?(?:委员会|委|局|部|厅|办公室|办公厅|办|院|政府|署|中心|总局|"
+    r"银行|党委|党组|司|联合会|协会|学会|工会|团委|妇联|科协|残联|大学|学院|学校|集团|公司)$"
+)
+
+
+def _signature(text: str) -> tuple[list[str], str | None]:
+    """The signature closing an official document without an information table: the signing
+    agencies, each on its own line (joint issuance) or side by side, above the date line
+    (``国家卫生健康委`` / ``国家疾控局`` / ``2026年7月1日``). Returns the agencies (possibly none)
+    and the date (成文日期) of the date line among the last lines."""
+    lines = [line for line in text.split("\n")[-8:] if line.strip()]
+    for k in range(len(lines) - 1, max(len(lines) - 5, -1), -1):
+        if _SIGNATURE_DATE.match("".join(lines[k].split())):
+            break
+    else:
+        return [], None
+    signed = parse_date("".join(lines[k].split()))
+    agencies: list[str] = []
+    for line in reversed(lines[:k]):
+        parts = line.split()
+        if not parts or not all(_AGENCY.match(part) for part in parts):
+            break
+        agencies[:0] = parts
+        if len(agencies) >= 8:
+            break
+    return agencies, signed
 
 
 def _looks_like_list(page: _Page) -> bool:

@@ -52,6 +52,9 @@ class ExtractedPage:
     body_html: str | None = None
     """Main content HTML, sanitised to an allow-list."""
     attachments: list[Attachment] = field(default_factory=list)
+    text_in_attachment: bool = False
+    """The page only links its document (one or more files and no text of its own): the text is
+    in ``attachments``, ``body_text`` holds their names, never the site's footer."""
     images: list[Image] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     """List pages: absolute article URLs."""
