@@ -30,6 +30,7 @@ __all__ = [
     "find_images",
     "is_chrome",
     "is_file_url",
+    "trim_edges",
 ]
 
 _POSITIVE = re.compile(
@@ -85,11 +86,12 @@ def _class_weight(el: HtmlElement) -> float:
 def find_container(
     stats: dict[HtmlElement, NodeStats],
     title_el: HtmlElement | None = None,
-    after_title: float = 0.5,
+    after_title: float = 0.35,
 ) -> tuple[HtmlElement | None, float]:
     """The element holding the article's paragraphs (readability-style scoring, Chinese punctuation
     counted), and its score. When the headline element is known, the first strong candidate
-    after it wins over a stronger one further down (comment threads, long related-news blocks)."""
+    after it (``after_title``: at least that share of the best score) wins over a stronger one
+    further down (comment threads, long related-news blocks, recommended articles)."""
     scores: dict[HtmlElement, float] = {}
     for el, st in stats.items():
         if st.inline < 8 or el.tag not in _PARA_TAGS:
@@ -276,6 +278,50 @@ def _strip_meta_lines(text: str) -> str:
         or len(findall(line)) < 2
     ]
     return text if len(kept) == len(lines) else "\n".join(kept)
+
+
+# where a page's comments start (what follows is not the article)
+_COMMENTS_HEAD = re.compile(
+    r"^(?:网友|读者|最新|热门|全部|相关)?(?:评论|留言|回复|跟帖)(?:列表|区)?\s*(?:[(（]\d+[)）]|\d+条?)?"
+    r"\s*[:：]?$|^(?:发表|我要|查看|更多)(?:评论|留言)|^Comments?$|^#\s*re\s*[:：]",
+    re.IGNORECASE,
+)
+# a block of related links closing the text (``相关报道：`` and its ``·title（date）`` lines)
+_RELATED_HEAD = re.compile(
+    r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|推荐|专题)|延伸阅读|推荐阅读|更多(?:报道|阅读|新闻))"
+    r"\s*[】\]]?\s*[:：]?$"
+)
+_PAGINATION = re.compile(
+    r"^(?:第\s*\d+\s*页\s*/\s*共\s*\d+\s*页|共\s*\d+\s*页|(?:<<|«)?\s*(?:首页|上一页|下一页|尾页|\d+|[|｜\s])*"
+    r"(?:上一页|下一页)(?:[|｜\s]|首页|尾页|\d+|>>|»)*)$"
+)
+
+
+def _link_list(lines: list[str]) -> bool:
+    """Lines that read as a list of headlines (no running text among the first ones)."""
+    head = lines[:5]
+    return bool(head) and all(len(line) <= 80 and "。" not in line for line in head)
+
+
+def trim_edges(text: str) -> str:
+    """The body without what surrounds an article inside its container: a page counter and
+    pager lines, the comments after it (from their heading on) and a closing block of related
+    links."""
+    lines = text.split("\n")
+    n = len(lines)
+    cut = n
+    chars = 0
+    for k, line in enumerate(lines):
+        chars += len(line)
+        if k < 2 or len(line) > 40:
+            continue
+        if _COMMENTS_HEAD.match(line) or (
+            _RELATED_HEAD.match(line) and chars > 0.4 * len(text) and _link_list(lines[k + 1 :])
+        ):
+            cut = k
+            break
+    kept = [line for line in lines[:cut] if not (len(line) <= 60 and _PAGINATION.match(line))]
+    return text if len(kept) == n else "\n".join(kept)
 
 
 def is_heading_like(el: HtmlElement) -> bool:

@@ -98,6 +98,9 @@ _FALLBACK_CHARS = 100
 _UNWRAP = "pc-unwrap"
 _DROP = "pc-drop"
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# text an element hidden with ``visibility: hidden`` holds when it is the article, made visible
+# by a script (a hidden menu or dialog holds far less)
+_REVEALED_CHARS = 300
 # the elements with a style or a hidden attribute, in document order (the same node set as
 # ``//*[@style or @hidden]``, found faster from the attributes)
 _HIDDEN_CANDIDATES = etree.XPath("//@style/.. | //@hidden/..")
@@ -156,8 +159,10 @@ def parse_html(text: str) -> Doc | None:
             # _HIDDEN needs "none" or "hidden" (n, o, e, d fold to ASCII letters only): the
             # case-insensitive regex is slow on long styles, the substring test is not
             low = style.lower()
-            if ("none" not in low and "dden" not in low) or not _HIDDEN.search(style):
+            if ("none" not in low and "dden" not in low) or not (m := _HIDDEN.search(style)):
                 continue
+            if m.group(0)[0] in "vV" and _ns_len(_text_of(el)) > _REVEALED_CHARS:
+                continue  # an article its script shows once loaded (WeChat's #js_content)
         parent = el.getparent()
         if parent is not None and el.tag not in ("html", "body"):
             _drop_keep_tail(el, parent)

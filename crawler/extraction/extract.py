@@ -14,6 +14,7 @@ from .body import (
     find_images,
     is_file_url,
     is_heading_like,
+    trim_edges,
 )
 from .byline import (
     byline_in_lines,
@@ -557,6 +558,8 @@ def _analyse_article(
         if title_el is not None and title_el is not container and is_heading_like(title_el):
             chrome.add(title_el)  # the headline is not part of the body
         text = body_text(container, page.stats, chrome, strict)
+        if strict and text:
+            text = trim_edges(text)
     only_files = _attachments_only(page, container, text, title_at) if strict else None
     if only_files:
         _text_in_attachment(result, only_files)

@@ -113,3 +113,57 @@ def test_a_page_with_text_and_attachments_is_not_marked() -> None:
     assert page.text_in_attachment is False
     assert page.body_text is not None
     assert page.body_text.startswith(TEXT[0])
+
+
+# ------------------------------------------------------------------------- body boundaries
+
+
+def _news(content: str, after: str = "") -> ExtractedPage:
+    html = f"""<html><head><meta charset="utf-8"><title>社区托育点开到了家门口_示例网</title>
+    </head><body>{NAV}<div class="main"><h1>社区托育点开到了家门口</h1>
+    <div class="content">{content}</div>{after}</div>{FOOTER}</body></html>"""
+    return _extract(html)
+
+
+PARAS = "".join(f"<p>{t}</p>" for t in TEXT[1:])
+
+
+def test_an_article_its_script_shows_is_read() -> None:
+    """WeChat-style pages hide the article until their script runs (``visibility: hidden``)."""
+    page = _news(f'<div id="js_content" style="visibility: hidden;">{PARAS * 4}</div>')
+    assert page.body_text == "\n".join(TEXT[1:] * 4)
+
+
+def test_a_hidden_menu_stays_out() -> None:
+    page = _news(f'<div style="visibility:hidden"><a href="/">返回首页</a></div>{PARAS}')
+    assert page.body_text == "\n".join(TEXT[1:])
+
+
+def test_comments_after_the_text_are_cut_from_their_heading() -> None:
+    comments = "".join(
+        f"<p># re: 社区托育点开到了家门口</p><p>2004-12-27 12:{k}6</p><p>说得好，支持！</p>"
+        for k in range(3)
+    )
+    page = _news(f"{PARAS}<p>发表于 2004年12月27日 12:40</p><h3>评论</h3>{comments}")
+    assert page.body_text is not None
+    assert "说得好" not in page.body_text
+    assert page.body_text.startswith(TEXT[1])
+
+
+def test_pager_lines_and_a_closing_list_of_related_links_are_cut() -> None:
+    related = "".join(
+        f"<p>·<a href='/n/{k}.html'>托育新闻标题第{k}条</a>（2005-04-0{k} 17:19PM）</p>"
+        for k in range(1, 5)
+    )
+    pager = "<p>第1页/共1页</p><p>&lt;&lt; 上一页 | 下一页 &gt;&gt;</p>"
+    content = f"{pager}{PARAS}<p>相关报道：</p>{related}"
+    page = _news(content)
+    assert page.body_text == "\n".join(TEXT[1:])
+
+
+def test_related_news_with_its_own_text_is_kept() -> None:
+    """A 相关新闻 heading followed by running text is part of what the page shows as text."""
+    more = "<p>相关新闻</p><p>托育服务再上新台阶</p>" + PARAS
+    page = _news(PARAS + more)
+    assert page.body_text is not None
+    assert "托育服务再上新台阶" in page.body_text
