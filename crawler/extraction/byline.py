@@ -180,6 +180,8 @@ def _reporter(text: str, *, at_start: bool, anywhere: bool = False) -> list[str]
     """``记者 X``: in brackets anywhere; else where the line starts with it, or (``anywhere``,
     in a header line) where it follows a space: a sentence such as ``记者了解到`` names
     nobody."""
+    if "记者" not in text and "通讯员" not in text and "实习生" not in text:
+        return []
     for m in _PAREN.finditer(text):
         inner = m.group(1)
         r = _REPORTER.search(inner)
@@ -289,8 +291,8 @@ def poster_link(chunks: Sequence[Chunk]) -> list[str]:
 def byline_in_text(text: str) -> list[str]:
     """Authors in the first or last lines of the body text: a dateline's ``（记者X）``, a byline
     line, ``（X Y）`` or ``（X 上海报道）`` closing the text, ``作者 X`` under it."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    for k, line in enumerate(lines[:3]):
+    head = [line for line in text.split("\n", 4)[:4] if line.strip()]
+    for k, line in enumerate(head[:3]):
         if k < 2:
             found = _reporter(line[:160], at_start=True)
             if found:
@@ -303,7 +305,8 @@ def byline_in_text(text: str) -> list[str]:
             found = names(line, whole=True)
             if found and len(found) <= 4:
                 return found  # a line of names under the headline
-    for line in reversed(lines[-6:]):
+    tail = [line for line in text.rsplit("\n", 7)[-7:] if line.strip()]
+    for line in reversed(tail[-6:]):
         if len(line) > 400:
             continue
         found = _labelled(line[-80:]) or _reporter(

@@ -146,8 +146,9 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
         return body.decode("ascii"), declared[0] if declared else "ascii"
     utf8_text = _utf8_fits(body)
     for enc in declared:
-        if enc != "utf-8" and utf8_text is not None:
+        if utf8_text is not None:
             # bytes that are valid multi-byte UTF-8 are practically never meant as GBK / Latin-1
+            # (and a UTF-8 declaration needs no second decoding)
             return utf8_text, "utf-8"
         if enc in _SINGLE_BYTE or enc.startswith(("iso8859", "cp125", "mac-")):
             continue  # single-byte codecs never fail: only trusted when nothing else fits

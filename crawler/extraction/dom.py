@@ -123,10 +123,11 @@ class Doc:
     removes: a health rule compares the body with it)."""
 
 
-def parse_html(text: str) -> Doc | None:
+def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
     """Parse decoded page text; scripts, styles, forms controls and hidden elements are removed.
-    ``None`` when nothing parseable is left."""
-    data = text.encode("utf-8", "replace")
+    ``None`` when nothing parseable is left. ``utf8``: the text's exact UTF-8 bytes when the
+    caller has them (a page served as valid UTF-8), spared encoding it again."""
+    data = utf8 if utf8 is not None else text.encode("utf-8", "replace")
     if not data or data.isspace():  # (no stripped copy of the whole page)
         return None
     try:
@@ -147,7 +148,11 @@ def parse_html(text: str) -> Doc | None:
     for script in root.iter("script"):
         if (script.get("type") or "").lower() in ("text/xml", "text/html") and script.text:
             records.append(script.text)
-    text_chars = _visible_chars(root)
+    # what a reader sees, counted before any other cleaning: the text without scripts, styles,
+    # <noscript> and <template> (removed first, their tails kept)
+    etree.strip_elements(root, *_INVISIBLE, with_tail=False)
+    body = root.find("body")
+    text_chars = _chars(_text_of(body if body is not None else root))
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     _clear_media(root)
     found = _HIDDEN_CANDIDATES(root)
@@ -167,18 +172,6 @@ def parse_html(text: str) -> Doc | None:
         if parent is not None and el.tag not in ("html", "body"):
             _drop_keep_tail(el, parent)
     return Doc(root=root, embedded_records=records, text_chars=text_chars)
-
-
-def _visible_chars(root: HtmlElement) -> int:
-    """Non-whitespace characters of the text of ``<body>`` (or the page), the contents of
-    scripts, styles, ``<noscript>`` and ``<template>`` left out."""
-    body = root.find("body")
-    scope = body if body is not None else root
-    total = _chars(_text_of(scope))
-    for el in scope.iter(*_INVISIBLE):
-        if el.text:
-            total -= _chars(_text_of(el))
-    return max(total, 0)
 
 
 def _chars(text: str) -> int:
@@ -376,8 +369,13 @@ def inline_text(el: HtmlElement) -> str:
     ``WS280—2026``), block boundaries and ``<br>`` are one space, white space is collapsed."""
     if len(el) == 0:  # no children: the common case of headings and cells
         return " ".join((el.text or "").split())
-    parts: list[str] = []
     block = BLOCK_TAGS
+    for node in el.iterdescendants():
+        if node.tag in block or node.tag == "br":
+            break
+    else:  # inline children only: the text runs on (lxml's own text serialisation, in C)
+        return " ".join(_text_of(el).split())
+    parts: list[str] = []
     for event, node in etree.iterwalk(el, events=("start", "end")):
         tag = node.tag
         if not isinstance(tag, str):

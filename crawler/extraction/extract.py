@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -216,6 +217,8 @@ class _Page:
         self._order: dict[HtmlElement, int] | None = None
         self._content_end = 0
         self._body_start: int | None = -1  # -1: not computed yet
+        self._inside: set[HtmlElement] | None = None
+        self._content_end_chunk: int | None = None
         self.block_cache: dict[HtmlElement, HtmlElement] = {}
 
     def refresh_container(self, title_el: HtmlElement, ratio: float = 0.3) -> None:
@@ -223,6 +226,8 @@ class _Page:
         text right after a clearly marked headline wins over a larger block further away)."""
         self.container, self.container_score = find_container(self.stats, title_el, ratio)
         self._order = None
+        self._inside = None
+        self._content_end_chunk = None
         self._body_start = -1
 
     def body_start(self) -> int | None:
@@ -248,7 +253,7 @@ class _Page:
                 value = clean_value(name, hit.value)
                 if not value:
                     continue
-                if name in _IN_CONTENT_LABELS and not self.before_content_end(hit.element):
+                if name in _IN_CONTENT_LABELS and hit.chunk >= self.content_end_chunk():
                     self._label_later.setdefault(name, value)
                     continue
                 found = value
@@ -280,11 +285,33 @@ class _Page:
         self.before_content_end(el)  # builds the order map
         return self._order.get(el, 0) if self._order is not None else 0
 
+    def container_elements(self) -> set[HtmlElement]:
+        """The content container and everything inside it."""
+        if self._inside is None:
+            self._inside = set(self.container.iter()) if self.container is not None else set()
+        return self._inside
+
+    def content_end_chunk(self) -> int:
+        """Index of the first text piece after the content container (the pieces of one
+        element are contiguous: found by bisection)."""
+        if self._content_end_chunk is None:
+            chunks = self.chunks
+            end = len(chunks)
+            first = self.chunk_index_of(self.container) if self.container is not None else None
+            if first is not None:
+                inside = self.container_elements()
+                k = bisect_left(
+                    range(first, end), True, key=lambda i: chunks[i].owner not in inside
+                )
+                end = first + k
+            self._content_end_chunk = end
+        return self._content_end_chunk
+
     def chunk_index_of(self, el: HtmlElement | None) -> int | None:
         if el is None:
             return None
         # the first chunk whose owner is ``el`` or inside it
-        subtree = set(el.iter())
+        subtree = self.container_elements() if el is self.container else set(el.iter())
         for chunk in self.chunks:
             if chunk.owner in subtree:
                 return chunk.index
@@ -292,6 +319,7 @@ class _Page:
 
 
 _NEAR_TITLE = 60  # chunks between a headline element and the body's start
+_BYLINE_CHUNKS = 40  # pieces under the headline where its byline may stand
 # labels whose value after the article's end belongs to comments or related items
 _IN_CONTENT_LABELS = frozenset({"publish_date", "author"})
 _DATE_LINE_CHARS = 80
@@ -419,8 +447,9 @@ def _author(page: _Page, title_at: int | None, body: str | None) -> str | None:
     start = page.body_start()
     found: list[str] = []
     if title_at is not None and start is not None and title_at < start:
+        end = min(start, title_at + 1 + _BYLINE_CHUNKS)
         area = [
-            line.text for line in lines_between(page.chunks, title_at + 1, start, page.block_cache)
+            line.text for line in lines_between(page.chunks, title_at + 1, end, page.block_cache)
         ]
         found = (
             byline_in_lines(area)
@@ -435,10 +464,8 @@ def _author(page: _Page, title_at: int | None, body: str | None) -> str | None:
         found = byline_in_text(body)
     if not found and start is not None and page.container is not None:
         # the line under the text (``编辑：X 来源：Y 作者：Z``, ``由X张贴 @ 2005-06-14``)
-        inside = set(page.container.iter())
-        after = next(
-            (c.index for c in page.chunks[start : start + 2000] if c.owner not in inside), None
-        )
+        end = page.content_end_chunk()
+        after = end if start < end < len(page.chunks) else None
         if after is not None:
             below = [
                 line.text
@@ -800,7 +827,7 @@ _POSTED = re.compile(r"(?:发表|发布|张贴)于|于\s*(?:19|20)\d{2}[-/.年].
 
 def _posted_at_end(text: str) -> str | None:
     """A forum post's date printed under it (``本贴由X于2005年8月12日16:12:21在〖…〗发表``)."""
-    for line in text.split("\n")[-3:]:
+    for line in text.rsplit("\n", 3)[-3:]:
         if len(line) <= 120 and _POSTED.search(line):
             date = parse_date(line)
             if date:
@@ -820,7 +847,7 @@ def _signature(text: str) -> tuple[list[str], str | None]:
     agencies, each on its own line (joint issuance) or side by side, above the date line
     (``国家卫生健康委`` / ``国家疾控局`` / ``2026年7月1日``). Returns the agencies (possibly none)
     and the date (成文日期) of the date line among the last lines."""
-    lines = [line for line in text.split("\n")[-8:] if line.strip()]
+    lines = [line for line in text.rsplit("\n", 8)[-8:] if line.strip()]
     for k in range(len(lines) - 1, max(len(lines) - 5, -1), -1):
         if _SIGNATURE_DATE.match("".join(lines[k].split())):
             break
@@ -873,7 +900,9 @@ def _extract_text(
     if "<" not in text:
         result.kind, result.reason = "not_article", "not HTML"
         return result
-    doc = parse_html(text)
+    # a valid UTF-8 page without BOM: its bytes are the text's UTF-8 (no U+FFFD was put in)
+    exact = encoding == "utf-8" and not body.startswith(b"\xef\xbb\xbf") and "\ufffd" not in text
+    doc = parse_html(text, body if exact else None)
     if doc is None:
         result.kind, result.reason = "not_article", "no text"
         return result

@@ -275,10 +275,11 @@ def _horizontal_tables(
     and of every row of label cells (a label there never labels the cell after it)."""
     first_chunk: dict[HtmlElement, int] = {}
     rows: dict[HtmlElement, None] = {}
+    label_first = _LABEL_FIRST
     for chunk in chunks:
         first_chunk.setdefault(chunk.owner, chunk.index)
         text = chunk.text
-        if len(text) > 14 or _label_name(text) not in _LABEL_FIELD:
+        if len(text) > 14 or text[0] not in label_first or _label_name(text) not in _LABEL_FIELD:
             continue
         node: HtmlElement | None = chunk.owner
         for _ in range(4):  # the label's row: <tr><td><p><span>label</span></p></td>
@@ -334,9 +335,7 @@ def _horizontal_tables(
     return hits, used
 
 
-def find_labels(
-    chunks: list[Chunk], info_tables: set[HtmlElement] | None = None
-) -> list[LabelHit]:
+def find_labels(chunks: list[Chunk], info_tables: set[HtmlElement] | None = None) -> list[LabelHit]:
     """All ``label：value`` pairs: in one text piece (``发布时间：2021-01-01 来源：xx``), in
     neighbouring cells / elements (``<td>索引号：</td><td>000014349/2019-00007</td>``) or in a
     horizontal information table (a row of labels over the row of their values; see
@@ -481,7 +480,11 @@ def clean_title(text: str) -> str:
     label (``主题：``, ``标题：``) removed."""
     if "<" in text:
         text = _MARKUP.sub("", text)
-    text = _PRIVATE_USE.sub("", _TITLE_LABEL.sub("", text.strip()))
+    text = text.strip()
+    if "题" in text or "称" in text:  # every title label has one
+        text = _TITLE_LABEL.sub("", text)
+    if _PRIVATE_USE.search(text):
+        text = _PRIVATE_USE.sub("", text)
     return " ".join(text.split())
 
 
@@ -499,7 +502,7 @@ def is_title_text(text: str | None) -> bool:
         return False
     if sq.endswith((":", "：")) and len(sq) <= 12:
         return False
-    return _label_name(sq) not in _LABEL_FIELD
+    return len(sq) > 12 or _label_name(sq) not in _LABEL_FIELD
 
 
 def pick_title(
