@@ -62,6 +62,7 @@ _POSTED = re.compile(
     r"(?:^|\s)([^\s:：，,。|｜]{2,24}?)\s*(?:发表于|发布于|张贴于)"
     r"|由\s*([^\s:：，,。|｜]{2,24}?)\s*(?:于|发表|发布|张贴)"
 )
+_BY = re.compile(r"(?:^|\s)by\s+([^\s,，|｜]{2,24})", re.IGNORECASE)
 _POSTED_AT = re.compile(r"posted\s*@\s*[\d\-/: ]+\s+(\S{2,24})", re.IGNORECASE)
 _PROFILE = re.compile(
     r"space-uid-\d+|[?&]mod=space(?:&|$)|(?:^|/)(?:u|user|users|member|members|people|space|home|author|"
@@ -243,6 +244,8 @@ def poster_in_lines(lines: Sequence[str]) -> list[str]:
         if len(text) > 120:
             continue
         m = _POSTED.search(text) or _POSTED_AT.search(text)
+        if m is None and _DATE_IN.search(text):
+            m = _BY.search(text)  # ``发布时间 2005/05/17 22:11:42 by X``
         if m:
             found = names(next(g for g in m.groups() if g), usernames=True)
             if found and not _ORGISH.search(found[0]):

@@ -39,6 +39,7 @@ from .fields import (
     pick_title,
     strip_suffix,
     text_of,
+    title_parts,
 )
 from .headline import (
     body_start,
@@ -549,16 +550,19 @@ def _analyse_article(
         title, title_el = chosen["title"], chosen_el.get("title")
     if title and title_el is None:
         squashed = "".join(title.split())
+        site = _site_like(title)
         for chunk in page.chunks:
             if len(chunk.text) >= len(squashed) and "".join(chunk.text.split()) == squashed:
-                title_el = chunk.owner
-                title_at = chunk.index
+                # a site's name shown in its header is no headline: only a heading counts
+                if not site or _in_heading(chunk.owner):
+                    title_el = chunk.owner
+                    title_at = chunk.index
                 break
     if "title" not in chosen:
         title, title_el, title_at = _choose_title(page, title, title_el, title_at)
     if title_at is None:
         title_at = page.chunk_index_of(title_el)
-    result.title = clean_text(strip_pinyin_readings(title)).replace("\n", " ") if title else None
+    result.title = clean_title(strip_pinyin_readings(title)) if title else None
 
     result.publish_date = chosen.get("publish_date") or _publish_date(page, title_at)
     result.written_date = chosen.get("written_date") or page.label("written_date")
@@ -693,6 +697,29 @@ def _site_like(title: str | None) -> bool:
     return len(squashed) <= 8 or bool(_SITE_NAME.search(squashed))
 
 
+def _in_heading(el: HtmlElement) -> bool:
+    """Whether an element is a heading or the inline content of one."""
+    node: HtmlElement | None = el
+    for _ in range(3):
+        if node is None:
+            return False
+        if is_heading_like(node):
+            return True
+        if node.tag not in _INLINE_IN_HEADING:
+            return False
+        node = node.getparent()
+    return False
+
+
+def _plain_heading(el: HtmlElement) -> bool:
+    """A heading (h1-h3) that is no link (a blog's or site's name in its header links home)."""
+    if el.tag not in ("h1", "h2", "h3"):
+        return False
+    parent = el.getparent()
+    return el.find(".//a") is None and (parent is None or parent.tag != "a")
+
+
+_INLINE_IN_HEADING = frozenset({"span", "a", "b", "strong", "font", "em", "i"})
 _NOT_LETTER = re.compile(r"[\W_]+")
 
 
@@ -755,9 +782,19 @@ def _choose_title(
     if start is None:
         return title, title_el, title_at
     site = not is_title_text(title) or _site_like(title)
-    if title_el is not None and not site:
-        return title, title_el, title_at
     full = page.page_title()
+    if title_el is not None and not site:
+        if _in_heading(title_el) or len(title_parts(full)) < 2:
+            return title, title_el, title_at
+        # one piece of a ``Site - Headline`` <title> shown in the page's header: the other
+        # piece, marked as the headline right above the text, wins
+        cands = headline_candidates(
+            page.chunks, start, "", page.block_cache, page.url, title_parts(full)
+        )
+        if cands and cands[0].score >= 2.5 and _letters(cands[0].text) != _letters(title or ""):
+            best = cands[0]
+            return best.text, best.line.owner, best.line.first
+        return title, title_el, title_at
     article = strip_suffix(full)
     near_at: int | None = None
     if title_el is not None:
@@ -778,7 +815,11 @@ def _choose_title(
         if labelled is not None:
             page.refresh_container(labelled[1])
             return labelled
-    cands = headline_candidates(page.chunks, start, article, page.block_cache, page.url)
+    cands = headline_candidates(
+        page.chunks, start, article, page.block_cache, page.url, title_parts(full)
+    )
+    if near_at is not None and title_el is not None and _plain_heading(title_el):
+        return title, title_el, near_at  # a heading that links nowhere: the page's own
     if near_at is not None:
         # a short or site-like headline element near the text: kept unless a clearly marked
         # headline stands between it and the text (a blog's name above its post's title)

@@ -29,6 +29,7 @@ __all__ = [
     "pick_title",
     "strip_suffix",
     "text_of",
+    "title_parts",
 ]
 
 _HAN = "\u4e00-\u9fff"
@@ -109,7 +110,10 @@ def _label_regex() -> re.Pattern[str]:
     alts = []
     for _name, label in items:
         alts.append(r"[\s\u3000]*".join(re.escape(ch) for ch in label))
-    return re.compile(rf"(?<![{_HAN}])(?:{'|'.join(alts)})[\s\u3000]*(?:[:：]|(?=\s*$))")
+    # the label ends with a colon, the piece of text, or (a date's label) space before a digit
+    return re.compile(
+        rf"(?<![{_HAN}])(?:{'|'.join(alts)})[\s\u3000]*(?:[:：]|(?=\s*$)|(?<=[\s\u3000])(?=[0-9]))"
+    )
 
 
 _LABEL_RE = _label_regex()
@@ -350,10 +354,13 @@ def find_labels(chunks: list[Chunk], info_tables: set[HtmlElement] | None = None
         if len(text) > 300:
             text = text[:300]
         if "：" not in text and ":" not in text:
-            # no colon: only a bare label (``<td>索引号</td><td>…</td>``) can start a pair
-            if len(text) > 12 or text[0] not in _LABEL_FIRST:
+            # no colon: only a bare label (``<td>索引号</td><td>…</td>``) or one before a
+            # number (``发布时间 2005/05/17``) can start a pair
+            if text[0] not in _LABEL_FIRST:
                 continue
-            if "".join(text.split()) not in _LABEL_FIELD:
+            if "".join(text.split()) not in _LABEL_FIELD and not (
+                " " in text and _LABEL_RE.match(text)
+            ):
                 continue
         matches = list(_LABEL_RE.finditer(text))
         if not matches:
@@ -475,6 +482,13 @@ def strip_suffix(title: str) -> str:
     return out.strip()
 
 
+def title_parts(title: str) -> frozenset[str]:
+    """The pieces of a ``<title>`` between its separators, squashed (four characters or more)."""
+    return frozenset(
+        sq for sq in (_squash(p) for p in _SUFFIX_SPLIT.split(title)[0::2]) if len(sq) >= 4
+    )
+
+
 def clean_title(text: str) -> str:
     """A headline as shown: markup that leaked into a meta value (``<div>``) and a leading field
     label (``主题：``, ``标题：``) removed."""
@@ -485,6 +499,7 @@ def clean_title(text: str) -> str:
         text = _TITLE_LABEL.sub("", text)
     if _PRIVATE_USE.search(text):
         text = _PRIVATE_USE.sub("", text)
+    text = text.rstrip(" -_|｜·")  # a template's dangling separator (``…？- -``)
     return " ".join(text.split())
 
 

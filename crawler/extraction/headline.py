@@ -272,8 +272,11 @@ def headline_candidates(
     page_title: str,
     cache: dict[HtmlElement, HtmlElement],
     page_url: str = "",
+    title_parts: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
-    """Lines above chunk ``start`` (the body's first) that may be the headline, best first."""
+    """Lines above chunk ``start`` (the body's first) that may be the headline, best first.
+    ``page_title``: the ``<title>`` without the site's name; ``title_parts``: every piece of the
+    ``<title>`` between separators (squashed), for a site named before the headline."""
     lines = lines_between(chunks, start - _MAX_BACK, start, cache)
     title_sq = squash(page_title)
     found: list[Candidate] = []
@@ -305,7 +308,9 @@ def headline_candidates(
             following_meta = False
             continue
         score = _emphasis(line, page_url) + bonus - 0.15 * rank
-        if title_sq and len(sq) >= 4 and (sq in title_sq or title_sq in sq):
+        if len(sq) >= 4 and (
+            (title_sq and (sq in title_sq or title_sq in sq)) or sq in title_parts
+        ):
             score += 3.0
         if following_meta and bonus >= 0:
             score += 1.0

@@ -254,3 +254,38 @@ def test_names_split_and_join_as_printed() -> None:
     assert names("了解到，这一做法") == []
     assert names("格桑边觉") == ["格桑边觉"]
     assert names("1657811359 当前离线", usernames=True) == ["1657811359"]
+
+
+def test_site_named_before_the_headline_in_the_title() -> None:
+    body = f"""<table><tr><td><font size="4">示例周刊 周末趣谈</font></td></tr>
+    <tr><td><p class="slugText"><strong>给托育机构新人的建议</strong></p>
+    <font size="2">作者： 王小明<br>2005年1月2日</font></td></tr>
+    <tr><td>{PARAS}</td></tr></table>"""
+    page = _extract(_html("<title>示例周刊 - 给托育机构新人的建议</title>", body))
+    assert page.title == "给托育机构新人的建议"
+    assert page.author == "王小明"
+    assert page.publish_date == "2005-01-02"
+
+
+def test_a_template_s_dangling_separator_is_not_in_the_headline() -> None:
+    head = "<title>谁来为托育点的房租埋单？--小茶的博客</title>"
+    body = f"<h2 class='title'>谁来为托育点的房租埋单？- -</h2><div class='post'>{PARAS}</div>"
+    assert _extract(_html(head, body)).title == "谁来为托育点的房租埋单？"
+
+
+def test_a_wiki_heading_wins_over_the_site_s_tagline() -> None:
+    body = f"""<h1 id="firstHeading" class="firstHeading"><span>托育</span></h1>
+    <div id="siteSub">示例百科，自由的百科全书</div><div id="content">{PARAS}</div>"""
+    page = _extract(_html("<title>托育 - 示例百科，自由的百科全书</title>", body))
+    assert page.title == "托育"
+
+
+def test_forum_footer_date_label_before_the_number_and_by_poster() -> None:
+    body = f"""<table><tr><td class="p4"><font color="#FFFBB5">托育点的一天：观察与思考</font>
+    </td></tr><tr><td class="p4"><a href="user.php?lookuserid=1">茶园主人</a></td>
+    <td class="p4">{PARAS}</td></tr></table>
+    <div>发布时间 2005/05/17 22:11:42 by 茶园主人 〓← 返回</div>"""
+    page = _extract(_html("<title>示例论坛</title>", body))
+    assert page.title == "托育点的一天：观察与思考"
+    assert page.publish_date == "2005-05-17T22:11:42+08:00"
+    assert page.author == "茶园主人"
