@@ -402,7 +402,7 @@ def _publish_date(page: _Page, title_at: int | None) -> str | None:
     if not candidates and weak_inside:
         candidates.append(weak_inside)
     if not candidates:
-        later = page.label_after_content("publish_date")
+        later = page.label_after_content("publish_date") or _posted_below(page)
         if later:
             candidates.append(later)
     url_date = _url_date(page.url)
@@ -864,6 +864,17 @@ def _heading_before_content(page: _Page) -> tuple[str, HtmlElement] | None:
 
 
 _POSTED = re.compile(r"(?:发表|发布|张贴)于|于\s*(?:19|20)\d{2}[-/.年].{0,40}?(?:发表|发布|张贴)")
+
+
+def _posted_below(page: _Page) -> str | None:
+    """A post's date in the lines right under its text (``本贴由X于2005年8月12日…发表``)."""
+    end = page.content_end_chunk()
+    for line in lines_between(page.chunks, end, end + 12, page.block_cache):
+        if len(line.text) <= 160 and _POSTED.search(line.text):
+            date = parse_date(line.text)
+            if date:
+                return date
+    return None
 
 
 def _posted_at_end(text: str) -> str | None:

@@ -60,6 +60,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "公开时间",
         "发稿时间",
         "发布于",
+        "发表于",
         "上传时间",
         "更新时间",
         "时间",
@@ -98,7 +99,9 @@ LABELS: dict[str, tuple[str, ...]] = {
         "备注",
     ),
 }
-WEAK_LABELS = frozenset({"时间", "日期", "更新时间", "上传时间", "生成日期", "文字", "记者"})
+WEAK_LABELS = frozenset(
+    {"时间", "日期", "更新时间", "上传时间", "生成日期", "文字", "记者", "发表于"}
+)
 
 
 def _label_regex() -> re.Pattern[str]:

@@ -289,3 +289,18 @@ def test_forum_footer_date_label_before_the_number_and_by_poster() -> None:
     assert page.title == "托育点的一天：观察与思考"
     assert page.publish_date == "2005-05-17T22:11:42+08:00"
     assert page.author == "茶园主人"
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "作者:chayuan 阅读(1660) 评论(5) 编辑 发表于:2005-07-31 12:30",
+        "本贴由chayuan于2005年7月31日12:30:00在〖托育茶座〗发表.",
+    ],
+)
+def test_a_post_s_date_in_its_footer_under_the_text(footer: str) -> None:
+    body = f"""<h2 class="title">托育点的一天</h2><div class="post">{PARAS}</div>
+    <div class="postfoot">{footer}</div><div class="comments"><h3>评论</h3></div>"""
+    page = _extract(_html("<title>茶园博客</title>", body))
+    assert page.publish_date is not None
+    assert page.publish_date[:10] == "2005-07-31"
