@@ -1,18 +1,27 @@
 """In-process extraction speed: ours vs trafilatura on the same pages, in the same run.
 
     .venv/bin/python bench/extraction.py --manifest ../shared/eval/dev.jsonl
+    .venv/bin/python bench/extraction.py --manifest ../shared/eval/dev.jsonl --no-peer \
+        --compare /tmp/before   # e.g. git archive HEAD~5 crawler | tar -x -C /tmp/before
 
 Each page's raw bytes are read once; every extractor then runs ``--repeat`` times per page (after
 a warm-up on the first pages) and the best time per page is kept, which damps machine noise.
 Prints median and p90 ms/page for both and the ratio ours / trafilatura.
+
+``--compare DIR`` times another version of the extractor (``DIR/crawler/extraction``, imported
+under another name) against this one, the two interleaved page by page and run by run, so that a
+busy machine slows both alike: the way to tell whether a change made extraction slower.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,6 +67,54 @@ def trafilatura_extract(body: bytes, url: str, kind: str) -> object:
     )
 
 
+def load_other(directory: Path) -> Callable[[bytes, str, str], object]:
+    """``extract_from_bytes`` of the extractor in ``directory/crawler/extraction``, copied into a
+    temporary package so that it does not clash with this checkout's ``crawler``."""
+    source = directory / "crawler" / "extraction"
+    if not (source / "__init__.py").is_file():
+        raise SystemExit(f"no crawler/extraction package in {directory}")
+    home = Path(tempfile.mkdtemp(prefix="bench-extraction-"))
+    package = home / "other_version"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    shutil.copytree(source, package / "extraction")
+    sys.path.insert(0, str(home))
+    module = importlib.import_module("other_version.extraction")
+    fn = module.extract_from_bytes
+
+    def other(body: bytes, url: str, kind: str) -> object:
+        return fn(body, url, kind=kind)
+
+    return other
+
+
+def time_interleaved(
+    first: Callable[[bytes, str, str], object],
+    second: Callable[[bytes, str, str], object],
+    jobs: list[Job],
+    repeat: int,
+) -> tuple[list[float], list[float]]:
+    """Best time per page of two extractors run alternately on each page."""
+    for body, url, kind in jobs[:3]:
+        first(body, url, kind)
+        second(body, url, kind)
+    a: list[float] = []
+    b: list[float] = []
+    for body, url, kind in jobs:
+        best_a = best_b = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            first(body, url, kind)
+            t1 = time.perf_counter()
+            second(body, url, kind)
+            t2 = time.perf_counter()
+            best_a = min(best_a, (t1 - t0) * 1000)
+            best_b = min(best_b, (t2 - t1) * 1000)
+        a.append(best_a)
+        b.append(best_b)
+    return a, b
+
+
 def time_per_page(
     fn: Callable[[bytes, str, str], object], jobs: list[Job], repeat: int
 ) -> list[float]:
@@ -86,13 +143,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per page, best kept (default 3)")
     ap.add_argument("--limit", type=int, help="only the first N pages")
     ap.add_argument("--no-peer", action="store_true", help="time our extractor only")
+    ap.add_argument(
+        "--compare",
+        type=Path,
+        metavar="DIR",
+        help="also time the extractor in DIR/crawler/extraction, interleaved with ours",
+    )
     args = ap.parse_args(argv)
     data_root = args.data_root or args.manifest.resolve().parent / "data"
     jobs = _load(args.manifest, data_root, args.limit)
     if not jobs:
         print("no pages", file=sys.stderr)
         return 1
-    results = {"ours": time_per_page(ours, jobs, args.repeat)}
+    if args.compare is not None:
+        other = load_other(args.compare)
+        before, now = time_interleaved(other, ours, jobs, args.repeat)
+        results = {"compared": before, "ours": now}
+    else:
+        results = {"ours": time_per_page(ours, jobs, args.repeat)}
     if not args.no_peer:
         try:
             import trafilatura  # noqa: F401
@@ -105,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, times in results.items():
         med, high = statistics.median(times), p90(times)
         print(f"{name:<12} {med:>10.2f} {high:>10.2f} {sum(times) / 1000:>10.2f}")
+    if "compared" in results:
+        ratio = statistics.median(results["ours"]) / statistics.median(results["compared"])
+        ratio90 = p90(results["ours"]) / p90(results["compared"])
+        print(f"ratio ours/compared: median {ratio:.3f}, p90 {ratio90:.3f}")
     if "trafilatura" in results:
         ratio = statistics.median(results["ours"]) / statistics.median(results["trafilatura"])
         ratio90 = p90(results["ours"]) / p90(results["trafilatura"])
