@@ -614,6 +614,9 @@ def _analyse_article(
             result.issuers = issuers
         if signed and result.written_date is None and (issuers or result.doc_number):
             result.written_date = signed
+        if result.written_date is None and result.doc_number:
+            # a covering notice signed above the document it issues
+            result.written_date = _signature_date(result.body_text)
     if result.publish_date is None and result.body_text:
         result.publish_date = _posted_at_end(result.body_text)
     result.author = chosen.get("author") or _author(page, title_at, result.body_text)
@@ -915,6 +918,16 @@ def _signature(text: str) -> tuple[list[str], str | None]:
         if len(agencies) >= 8:
             break
     return agencies, signed
+
+
+def _signature_date(text: str) -> str | None:
+    """成文日期 of an official document without an information table: a date line under the
+    issuer's signature among the last lines (``2019年1月27日``)."""
+    for line in text.rsplit("\n", 6)[-6:]:
+        line = "".join(line.split())
+        if _SIGNATURE_DATE.match(line):
+            return parse_date(line)
+    return None
 
 
 def _looks_like_list(page: _Page) -> bool:
