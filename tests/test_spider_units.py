@@ -160,7 +160,8 @@ CHALLENGE = (
         ),
         (  # 安全宝/wzws challenge of Anhui government sites
             200,
-            '<html><body><script>var wzwschallenge="abc";wzwsquestion="1+1";</script></body></html>',
+            '<html><body><script>var wzwschallenge="abc";wzwsquestion="1+1";</script>'
+            "</body></html>",
             "JavaScript challenge (HTTP 200)",
         ),
         (
