@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crawler.dedup import Signature
+    from crawler.dedup.minhash import Signature
 
 
 @dataclass(slots=True)
@@ -72,14 +72,15 @@ FIELD_NAMES = tuple(f.name for f in fields(PolicyArticle))
 
 class PreparedArticle(PolicyArticle):
     """A :class:`PolicyArticle` already normalised and tagged where it was built (in an extraction
-    worker, by :func:`crawler.prepare.prepare_article`, with the crawl's ``TAG_VOCABULARY``): the
-    normalisation and tagging pipelines pass it through. The same fields, exported alike.
+    worker, by :func:`crawler.records.prepare.prepare_article`, with the crawl's
+    ``TAG_VOCABULARY``): the normalisation and tagging pipelines pass it through. The same fields,
+    exported alike.
 
-    It also carries the MinHash :class:`~crawler.dedup.Signature` of its body (None when the body
-    is too short to compare), made there too, for the storage writer, and the size of the page's
-    visible text (``page_chars``, for the health rule that flags a body cut short): attributes,
-    not fields, so exports and feeds do not see them. Whatever changes its body must not keep it
-    prepared."""
+    It also carries the MinHash :class:`~crawler.dedup.minhash.Signature` of its body (None when
+    the body is too short to compare), made there too, for the storage writer, and the size of the
+    page's visible text (``page_chars``, for the health rule that flags a body cut short):
+    attributes, not fields, so exports and feeds do not see them. Whatever changes its body must
+    not keep it prepared."""
 
     __slots__ = ("page_chars", "signature")
     signature: Signature | None

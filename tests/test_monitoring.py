@@ -195,7 +195,7 @@ def test_a_blocked_site_alerts_and_exits_non_zero(tmp_path: Path, receiver: Rece
 
 
 def test_a_second_run_cannot_overlap_the_first(tmp_path: Path, receiver: Receiver) -> None:
-    from crawler.lock import RunLock
+    from crawler.cli.lock import RunLock
 
     with RunLock(tmp_path / "crawler.lock").acquire():
         result = run(tmp_path, FIXTURES, receiver, "cn_gov")

@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import FormRequest, HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.replay import ReplayError, ReplayMiddleware
+from crawler.middlewares.replay import ReplayError, ReplayMiddleware
 
 GBK_PAGE = "<html><head><meta charset=gbk><title>托育通知</title></head><body>正文</body></html>"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.antibot import blocked_reason
+from crawler.monitoring.antibot import blocked_reason
+from crawler.records.vocabulary import Vocabulary, VocabularyError
 from crawler.spiders.families import TrsSpider
-from crawler.tagging import Vocabulary, VocabularyError
 
 
 def html(url: str, body: str, status: int = 200) -> HtmlResponse:

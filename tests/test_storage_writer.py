@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import Article
+from crawler.db.spool import Spool
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult
 from crawler.pipelines.storage import StoragePipeline
-from crawler.spool import Spool
 from tests.storage.test_store import article
 
 

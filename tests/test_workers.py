@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.config import ConfigError, validate
 from crawler.db.store import sign_here
-from crawler.dedup import signature
+from crawler.dedup.minhash import signature
+from crawler.extensions.config import ConfigError, validate
 from crawler.extraction import extract_article
-from crawler.workers import ArticleExtractor, Signer
+from crawler.records.workers import ArticleExtractor, Signer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -118,7 +118,7 @@ def test_signatures_from_workers_equal_those_made_here(caplog: pytest.LogCapture
 
 KILLED_CRAWL = """
 import os, signal, time
-from crawler.workers import ArticleExtractor, Signer
+from crawler.records.workers import ArticleExtractor, Signer
 
 if __name__ == "__main__":
     extractor, signer = ArticleExtractor(1), Signer(1)
@@ -176,7 +176,7 @@ def test_the_middleware_extracts_article_pages_before_their_callback() -> None:
 
     from scrapy import Request
 
-    from crawler.workers import PAGE_META, ArticleExtractionMiddleware
+    from crawler.records.workers import PAGE_META, ArticleExtractionMiddleware
 
     spider = _Spider()
     middleware = ArticleExtractionMiddleware(SimpleNamespace(spider=spider))  # type: ignore[arg-type]
@@ -203,8 +203,8 @@ def test_records_prepared_in_workers_equal_what_the_pipelines_make(site: str) ->
     from crawler.items import PolicyArticle, PreparedArticle
     from crawler.pipelines.normalize import NormalizePipeline
     from crawler.pipelines.tagging import TaggingPipeline
-    from crawler.prepare import ArticleContext, build_article
-    from crawler.tagging import Vocabulary
+    from crawler.records.prepare import ArticleContext, build_article
+    from crawler.records.vocabulary import Vocabulary
 
     responses = article_responses(site)
     assert responses

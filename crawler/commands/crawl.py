@@ -2,7 +2,7 @@
 
 Plain ``scrapy crawl`` exits 0 even when items were not stored or callbacks raised; cron needs to
 know. This is Scrapy's own command plus an exit code of 1 when the crawler's ``run/status`` (set
-by ``crawler.extensions.RunRecorder``) is ``failed`` or ``blocked``
+by ``crawler.extensions.run_record.RunRecorder``) is ``failed`` or ``blocked``
 (a ``warning``, such as a site quiet for longer than usual, still exits 0).
 """
 
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from crawler.config import ConfigError, validate
-from crawler.incremental import spider_mode
+from crawler.extensions.config import ConfigError, validate
+from crawler.middlewares.incremental import spider_mode
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -3,7 +3,8 @@
 One :meth:`ArticleStore.write` call is one transaction over a batch. Every look-up is one SQL
 statement per batch (never per item), so the cost per item stays flat as the database grows:
 
-- **the same page** (layer 1): the upsert key is :func:`crawler.dedup.url_key`; an unchanged page
+- **the same page** (layer 1): the upsert key is :func:`crawler.dedup.minhash.url_key`; an unchanged
+page
   only refreshes ``last_seen_at``, a changed one is updated and its previous version kept in
   ``revisions`` with a text diff;
 - a new page joins the cluster of an existing copy found by **the same content** (``content_hash``,
@@ -57,7 +58,13 @@ from crawler.db.models import (
     Source,
     utcnow,
 )
-from crawler.dedup import NEAR_DUPLICATE_JACCARD, Signature, document_key, signature, url_key
+from crawler.dedup.minhash import (
+    NEAR_DUPLICATE_JACCARD,
+    Signature,
+    document_key,
+    signature,
+    url_key,
+)
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle, PreparedArticle
 
@@ -318,7 +325,8 @@ class ArticleStore:
     """Writes batches of articles, one transaction each.
 
     ``signer`` computes the MinHash signatures of a batch's new bodies: the storage pipeline
-    passes one that signs in worker processes (``crawler.workers``), off the writer's GIL."""
+    passes one that signs in worker processes (``crawler.records.workers``), off the writer's
+    GIL."""
 
     def __init__(self, engine: Engine, signer: Signer = sign_here) -> None:
         self.engine = engine

@@ -513,7 +513,7 @@ def extract_bytes(
 ) -> ExtractedPage:
     """The pure core of extraction: the body bytes, the URL and the Content-Type header in, the
     fields out. Takes and returns plain picklable values, so it also runs in worker processes
-    (:mod:`crawler.workers`)."""
+    (:mod:`crawler.records.workers`)."""
     return _extract_text(body, url, content_type, kind, selectors)
 
 

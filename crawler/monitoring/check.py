@@ -127,7 +127,7 @@ def run_checks(
     from scrapy.crawler import CrawlerProcess
 
     from crawler.db import ensure_schema, make_engine
-    from crawler.health import Thresholds
+    from crawler.monitoring.health import Thresholds
 
     with tempfile.TemporaryDirectory(prefix="crawler-check-") as scratch:
         database = f"sqlite:///{Path(scratch) / 'check.db'}"
@@ -150,7 +150,7 @@ def run_checks(
         for key, value in overrides.items():
             settings.set(key, value, priority="cmdline")
         extensions = dict(settings.getdict("EXTENSIONS"))
-        extensions["crawler.alerts.AlertExtension"] = None
+        extensions["crawler.extensions.alerts.AlertExtension"] = None
         settings.set("EXTENSIONS", extensions, priority="cmdline")
         process = CrawlerProcess(settings)
         crawlers: list[Crawler] = []

@@ -6,7 +6,7 @@ titles and labels no longer than their columns allow (a title at most 200 charac
 extractor's own limit; :func:`crawler.db.bounds.fit_text`), overlong HTTP validators dropped, a
 fetch time and a content hash. Every normaliser is idempotent, so running it twice is harmless.
 Article pages extracted in worker processes arrive normalised there already
-(:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.prepare`) and pass through; the
+(:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.records.prepare`) and pass through; the
 pipeline counts those whose body is a tiny fraction of their page's text
 (``article/short_body``, a health warning: the body was probably cut short).
 """
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy.exceptions import DropItem
 
 from crawler.db.bounds import fit_text
+from crawler.dedup.urls import canonical_url
 from crawler.extraction.normalize import (
     clean_text,
     normalize_doc_number,
@@ -28,9 +29,8 @@ from crawler.extraction.normalize import (
     split_issuers,
     strip_pinyin_readings,
 )
-from crawler.health import MAX_REPORTED, Thresholds, short_body
 from crawler.items import Attachment, PolicyArticle, PreparedArticle
-from crawler.urls import canonical_url
+from crawler.monitoring.health import MAX_REPORTED, Thresholds, short_body
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

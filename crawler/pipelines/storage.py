@@ -37,6 +37,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
 from crawler.db.bounds import Rejected
+from crawler.db.failures import FailureLog
+from crawler.db.spool import Spool
 from crawler.db.store import (
     ArticleStore,
     SourceInfo,
@@ -47,10 +49,8 @@ from crawler.db.store import (
     touch,
     write_isolated,
 )
-from crawler.failures import FailureLog
 from crawler.items import PageSeen, PolicyArticle
-from crawler.spool import Spool
-from crawler.workers import Signer, configured_nice, configured_workers
+from crawler.records.workers import Signer, configured_nice, configured_workers
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -350,7 +350,7 @@ class StoragePipeline:
             self._fail_run(reason)
 
     def _replay_spool(self) -> None:
-        from crawler.spool import replay_spool
+        from crawler.db.spool import replay_spool
 
         try:
             replayed = replay_spool(self.spool, self.store)

@@ -1,7 +1,7 @@
 """Topic tags from the vocabulary; spiders with ``require_tags`` keep only tagged articles.
 
 Article pages extracted in worker processes arrive tagged there already, with the same
-``TAG_VOCABULARY`` (:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.prepare`)."""
+``TAG_VOCABULARY`` (:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.records.prepare`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Self
 from scrapy.exceptions import DropItem
 
 from crawler.items import PolicyArticle, PreparedArticle
-from crawler.prepare import tag_article
-from crawler.tagging import Vocabulary
+from crawler.records.prepare import tag_article
+from crawler.records.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -10,7 +10,7 @@ error (a layout change must not pass for a quiet day). When the configured list 
 nothing but the generic list detection finds links that match ``article_url_pattern``, those are
 crawled and the run is marked *degraded*, naming the selector that stopped matching. The site's
 :class:`~crawler.spiders.contract.SiteContract` is checked as the crawl goes. Anti-bot answers are
-recognised (:mod:`crawler.antibot`) and counted as ``blocked``, never stored.
+recognised (:mod:`crawler.monitoring.antibot`) and counted as ``blocked``, never stored.
 
 ``-a mode=check`` (``crawler check``) fetches only each section's first list page and its newest
 article.
@@ -32,16 +32,16 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.antibot import blocked_reason
 from crawler.db import make_engine
-from crawler.dedup import url_key
+from crawler.db.failures import FailureLog
+from crawler.dedup.minhash import url_key
 from crawler.extraction import ExtractedPage, extract_links
-from crawler.failures import FailureLog
-from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
-from crawler.prepare import ArticleContext, build_article
+from crawler.middlewares.incremental import spider_mode
+from crawler.monitoring.antibot import blocked_reason
+from crawler.records.prepare import ArticleContext, build_article
+from crawler.records.workers import PAGE_META, ArticleExtractor
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
-from crawler.workers import PAGE_META, ArticleExtractor
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -348,7 +348,7 @@ class PolicySpider(scrapy.Spider):
         self, response: Response, request: scrapy.Request
     ) -> ExtractedPage | PolicyArticle:
         """The page's record, extracted, built, normalised and tagged in a worker process
-        (awaited by :class:`~crawler.workers.ArticleExtractionMiddleware` before
+        (awaited by :class:`~crawler.records.workers.ArticleExtractionMiddleware` before
         :meth:`parse_article`); the extracted page when it is not an article, or when the
         spider builds its records itself (overrides :meth:`build_item`)."""
         if type(self).build_item is not PolicySpider.build_item:
@@ -419,8 +419,8 @@ class PolicySpider(scrapy.Spider):
     def build_item(
         self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
     ) -> PolicyArticle:
-        """The item from the extracted page (:func:`crawler.prepare.build_article`): values a
-        list record gave win over the page's. A spider that overrides it has its article pages
+        """The item from the extracted page (:func:`crawler.records.prepare.build_article`): values
+        a list record gave win over the page's. A spider that overrides it has its article pages
         only extracted in the workers, and its records built, normalised and tagged here."""
         return build_article(page, response.url, self.article_context(response, listed))
 

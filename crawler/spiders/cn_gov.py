@@ -27,7 +27,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.antibot import blocked_reason
+from crawler.monitoring.antibot import blocked_reason
 from crawler.spiders.contract import YMD, SiteContract
 from crawler.spiders.families import JsonApiSpider
 

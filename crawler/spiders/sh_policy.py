@@ -40,10 +40,10 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from crawler.extraction import ExtractedPage
 from crawler.extraction.normalize import normalize_doc_number, parse_date
 from crawler.items import PageSeen, PolicyArticle
-from crawler.prepare import vocabulary
+from crawler.records.prepare import vocabulary
+from crawler.records.workers import PAGE_META
 from crawler.spiders.contract import YMD, SiteContract
 from crawler.spiders.families import JsonApiSpider
-from crawler.workers import PAGE_META
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings

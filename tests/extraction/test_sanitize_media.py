@@ -14,8 +14,8 @@ from scrapy.utils.test import get_crawler
 
 from crawler.extraction import dom
 from crawler.extraction.extract import extract_bytes
-from crawler.health import Thresholds, run_problems, short_body
 from crawler.items import PreparedArticle
+from crawler.monitoring.health import Thresholds, run_problems, short_body
 from crawler.pipelines.normalize import NormalizePipeline
 
 PARAGRAPHS = [

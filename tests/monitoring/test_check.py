@@ -14,7 +14,7 @@ from scrapy.spiderloader import SpiderLoader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.cli import project_settings
+from crawler.cli.app import project_settings
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
 from crawler.monitoring.check import SiteCheck, assess
@@ -197,7 +197,7 @@ def test_reasons_are_capped() -> None:
 
 
 def test_failure_counts_are_of_pages_not_of_retries_and_robots_files() -> None:
-    from crawler.health import Thresholds, run_problems
+    from crawler.monitoring.health import Thresholds, run_problems
 
     # two list pages, each tried 4 times, and robots.txt tried 4 times: all failed (offline)
     stats = {

@@ -10,8 +10,14 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine
 
-from crawler.health import Thresholds, contract_problems, run_problems, stale_problem, status_of
 from crawler.items import PolicyArticle
+from crawler.monitoring.health import (
+    Thresholds,
+    contract_problems,
+    run_problems,
+    stale_problem,
+    status_of,
+)
 from crawler.spiders.base import PolicySpider
 from crawler.spiders.contract import YMD, YMD_CHINESE, SiteContract
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from crawler.db import make_engine, upgrade
 from crawler.db.store import ArticleStore, SourceInfo
-from crawler.dedup import url_key
+from crawler.dedup.minhash import url_key
 from crawler.items import Attachment, PolicyArticle
 from crawler.pipelines.normalize import normalize_article
 from tests.reliability.sites import numbered_notice

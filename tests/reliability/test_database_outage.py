@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article
+from crawler.db.spool import Spool, replay_spool
 from crawler.db.store import ArticleStore
 from crawler.items import PolicyArticle
-from crawler.spool import Spool, replay_spool
 from tests.conftest import ROOT, create_postgres_database, drop_postgres_database
 from tests.reliability.helpers import (
     ThrowawayPostgres,

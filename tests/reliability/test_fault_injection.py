@@ -20,9 +20,9 @@ import pytest
 from scrapy.http import HtmlResponse
 from sqlalchemy import select
 
-from crawler.antibot import blocked_reason
 from crawler.db import make_engine
 from crawler.db.models import CrawlRun
+from crawler.monitoring.antibot import blocked_reason
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.reliability import faulty_site
 from tests.reliability.faulty_site import Link

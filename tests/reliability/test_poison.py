@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import AttachmentRow, Source
+from crawler.db.spool import Spool
 from crawler.items import PolicyArticle
-from crawler.spool import Spool
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.reliability import poison_site
 from tests.reliability.helpers import failures, key, run_cli, run_crawl, stored_articles

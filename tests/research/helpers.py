@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from crawler.research import cli as research_cli
+from crawler.cli import research as research_cli
 
 
 def run_cli(argv: list[str]) -> int:

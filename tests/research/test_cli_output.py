@@ -65,7 +65,7 @@ def test_status_before_any_crawl_creates_no_database(tmp_path: Path) -> None:
 
 
 def test_help_lists_every_command_and_the_exit_codes() -> None:
-    from crawler.cli import build_parser
+    from crawler.cli.app import build_parser
 
     text = build_parser().format_help()
     for command in ("run", "check", "status", "extract", "db", "export", "search", "enqueue"):

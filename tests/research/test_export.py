@@ -176,7 +176,7 @@ def test_export_memory_stays_flat(tmp_path: Path) -> None:
 def test_export_to_stdout_in_a_real_process(demo_ro: Engine) -> None:
     url = demo_ro.url.render_as_string(hide_password=False)
     code = (
-        "import argparse, sys; from crawler.research.cli import register;"
+        "import argparse, sys; from crawler.cli.research import register;"
         "p = argparse.ArgumentParser(); register(p.add_subparsers());"
         "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
     )

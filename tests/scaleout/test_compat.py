@@ -20,7 +20,7 @@ from scrapy.settings import Settings
 from scrapy.utils.request import RequestFingerprinter
 from scrapy.utils.test import get_crawler
 
-from crawler.distributed import (
+from crawler.distributed.scheduler import (
     CLUSTER_STORAGE_PIPELINE,
     POLITENESS_MIDDLEWARE,
     SCRAPY_REDIS_VERSION,
@@ -119,7 +119,7 @@ def _crawler(redis_prefix: str, tmp_path: Path, **settings: Any) -> Any:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'policy.db'}",
         "REDIS_URL": REDIS_URL,
         "DISTRIBUTED_KEY_PREFIX": redis_prefix,
-        "ADDONS": {"crawler.distributed.DistributedAddon": 0},
+        "ADDONS": {"crawler.distributed.scheduler.DistributedAddon": 0},
         **settings,
     }
     return get_crawler(CnGovSpider, values)
@@ -165,8 +165,8 @@ def test_the_addon_switches_on_with_redis_url(redis_prefix: str) -> None:
         }
     )
     DistributedAddon().update_settings(settings)
-    assert settings["SCHEDULER"] == "crawler.distributed.ClusterScheduler"
-    assert settings["DUPEFILTER_CLASS"] == "crawler.distributed.ClusterDupeFilter"
+    assert settings["SCHEDULER"] == "crawler.distributed.scheduler.ClusterScheduler"
+    assert settings["DUPEFILTER_CLASS"] == "crawler.distributed.scheduler.ClusterDupeFilter"
     assert POLITENESS_MIDDLEWARE in str(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     pipelines = {str(k): v for k, v in settings.getdict("ITEM_PIPELINES").items()}
     assert any(CLUSTER_STORAGE_PIPELINE in k and v == 800 for k, v in pipelines.items())

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from crawler.db import make_engine, upgrade
 from crawler.db.models import Article
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult
-from crawler.distributed import ConcurrentArticleStore
+from crawler.distributed.scheduler import ConcurrentArticleStore
 from crawler.items import PolicyArticle
 from crawler.pipelines.normalize import content_hash
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article
-from crawler.distributed import job_keys
+from crawler.distributed.scheduler import job_keys
 from tests.scaleout.harness import REDIS_URL, ROOT, SPIDER, run_workers, worker_env
 from tests.scaleout.site import NginxSite
 
@@ -26,7 +26,7 @@ def enqueue(tmp: Path, prefix: str, *args: str) -> subprocess.CompletedProcess[s
     env["REDIS_URL"] = ""  # given on the command line instead
     return subprocess.run(
         [
-            *(sys.executable, "-m", "crawler.distributed_cli", *args),
+            *(sys.executable, "-m", "crawler.cli.distributed", *args),
             *("--redis-url", REDIS_URL, "-s", f"DISTRIBUTED_KEY_PREFIX={prefix}"),
         ],
         cwd=ROOT,

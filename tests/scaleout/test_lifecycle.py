@@ -8,7 +8,7 @@ from typing import Any
 from redis import Redis
 from scrapy.utils.test import get_crawler
 
-from crawler.distributed import ClusterScheduler
+from crawler.distributed.scheduler import ClusterScheduler
 from crawler.spiders.cn_gov import CnGovSpider
 from tests.scaleout.harness import REDIS_URL
 

@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import from_url
 
 from crawler.db import make_engine, upgrade
-from crawler.politeness import DomainSlots
+from crawler.middlewares.politeness import DomainSlots
 from tests.scaleout.harness import REDIS_URL, run_workers
 from tests.scaleout.site import CountingSite
 

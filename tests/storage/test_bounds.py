@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from crawler.db import bounds
+from crawler.db.failures import FailureLog
 from crawler.db.models import Article, AttachmentRow, CrawlRun, Failure, Source, max_chars
 from crawler.db.store import ArticleStore, SourceInfo, write_isolated
-from crawler.failures import FailureLog
 from crawler.items import Attachment, PolicyArticle
 from crawler.pipelines.normalize import normalize_article
 from crawler.pipelines.storage import StoragePipeline
@@ -186,7 +186,7 @@ def pg_engine_url(postgres_server: str) -> Any:
 def test_the_spool_keeps_lines_it_cannot_replay_out_of_the_spool(
     engine: Engine, tmp_path: Path
 ) -> None:
-    from crawler.spool import Spool, replay_spool
+    from crawler.db.spool import Spool, replay_spool
 
     spool = Spool(tmp_path / "spool")
     spool.append("cn_test", [bad_date(1), article(2)])

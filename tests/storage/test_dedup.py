@@ -6,7 +6,7 @@ from sqlalchemy import Engine, select
 
 from crawler.db.models import Article, Revision
 from crawler.db.store import ArticleStore, SourceInfo
-from crawler.dedup import document_key, signature, url_key
+from crawler.dedup.minhash import document_key, signature, url_key
 from crawler.items import PolicyArticle
 from crawler.pipelines.normalize import normalize_article
 
@@ -169,7 +169,13 @@ def test_signatures_are_datasketch_minhashes_value_for_value() -> None:
     import numpy as np
     from datasketch import MinHash
 
-    from crawler.dedup import NUM_PERM, SEED, minhash_values, normalised_text, shingle_hashes
+    from crawler.dedup.minhash import (
+        NUM_PERM,
+        SEED,
+        minhash_values,
+        normalised_text,
+        shingle_hashes,
+    )
 
     rng = np.random.default_rng(7)
     inputs = [
@@ -259,7 +265,7 @@ def test_migration_0005_keeps_16_of_the_32_band_keys_and_stored_copies_are_still
     from importlib import import_module
 
     from crawler.db import current_revision, head_revision, upgrade
-    from crawler.dedup import BANDS
+    from crawler.dedup.minhash import BANDS
     from tests.research.test_search import upgrade_down
 
     migration = import_module("crawler.db.migrations.versions.0005_lsh_16_bands")

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import Engine
 
 from crawler.db.store import ArticleStore, SourceInfo
-from crawler.health import Thresholds, run_problems, stale_problem, status_of
 from crawler.items import PolicyArticle
+from crawler.monitoring.health import Thresholds, run_problems, stale_problem, status_of
 from crawler.pipelines.normalize import normalize_article
 
 LIMITS = Thresholds()

@@ -90,8 +90,8 @@ long database write blocks it); an idle worker takes itself off the busy list at
 ALIVE_TTL_MS = 120_000
 """A worker without any heartbeat for this long is gone (crashed) for the last-one-out cleanup."""
 STORAGE_PIPELINE = "crawler.pipelines.storage.StoragePipeline"
-CLUSTER_STORAGE_PIPELINE = "crawler.distributed.ClusterStoragePipeline"
-POLITENESS_MIDDLEWARE = "crawler.politeness.ClusterPolitenessMiddleware"
+CLUSTER_STORAGE_PIPELINE = "crawler.distributed.scheduler.ClusterStoragePipeline"
+POLITENESS_MIDDLEWARE = "crawler.middlewares.politeness.ClusterPolitenessMiddleware"
 POLITENESS_ORDER = 950
 """Just before the replay middleware (990): after robots.txt, retries, redirects."""
 
@@ -185,8 +185,8 @@ def is_postgresql(url: str | None) -> bool:
 class DistributedAddon:
     """Scrapy add-on: the shared frontier when ``REDIS_URL`` is set; safe storage on PostgreSQL.
 
-    ``ADDONS = {"crawler.distributed.DistributedAddon": 0}`` in the project settings. Settings it
-    reads (any of them can be given with ``-s``):
+    ``ADDONS = {"crawler.distributed.scheduler.DistributedAddon": 0}`` in the project settings.
+    Settings it reads (any of them can be given with ``-s``):
 
     - ``REDIS_URL``: e.g. ``redis://10.0.0.5:6379/0``; empty = one process alone, nothing changes;
     - ``DISTRIBUTED_JOB``: name of the crawl the workers share (default ``default``);
@@ -197,7 +197,7 @@ class DistributedAddon:
     - ``SCHEDULER_PERSIST``: keep the queue and the fingerprints when the crawl finishes;
     - ``DISTRIBUTED_FINISHED_TTL``: seconds the fingerprints of a finished job are kept (600);
     - ``CLUSTER_CONCURRENCY_PER_DOMAIN``, ``CLUSTER_DELAY_PER_DOMAIN``: politeness for the whole
-      cluster (:mod:`crawler.politeness`).
+      cluster (:mod:`crawler.middlewares.politeness`).
     """
 
     def update_settings(self, settings: Settings) -> None:
@@ -209,8 +209,12 @@ class DistributedAddon:
                 )
         if not settings.get("REDIS_URL"):
             return
-        settings.set("SCHEDULER", "crawler.distributed.ClusterScheduler", priority="addon")
-        settings.set("DUPEFILTER_CLASS", "crawler.distributed.ClusterDupeFilter", priority="addon")
+        settings.set(
+            "SCHEDULER", "crawler.distributed.scheduler.ClusterScheduler", priority="addon"
+        )
+        settings.set(
+            "DUPEFILTER_CLASS", "crawler.distributed.scheduler.ClusterDupeFilter", priority="addon"
+        )
         settings.set_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", load_object(POLITENESS_MIDDLEWARE), POLITENESS_ORDER
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crawler.extraction.normalize import to_simplified
 
-DEFAULT_VOCABULARY = Path(__file__).parent / "data" / "vocabulary.toml"
+DEFAULT_VOCABULARY = Path(__file__).parent.parent / "data" / "vocabulary.toml"
 
 
 class VocabularyError(ValueError):

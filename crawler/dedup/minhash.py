@@ -28,8 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 from datasketch import MinHash
 
+from crawler.dedup.urls import canonical_url
 from crawler.extraction.normalize import to_simplified
-from crawler.urls import canonical_url
 
 SHINGLE = 5
 NUM_PERM = 128

@@ -21,7 +21,7 @@ MARKS = {
     "running": "r",
 }
 """One character per run in the 'recent' column, newest first (``killed``: a run that never
-finished, closed by a later run; see :class:`crawler.extensions.RunRecorder`)."""
+finished, closed by a later run; see :class:`crawler.extensions.run_record.RunRecorder`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,9 +129,9 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def _cmd_db_replay(args: argparse.Namespace) -> int:
     from crawler.db import ensure_schema
+    from crawler.db.failures import FailureLog
+    from crawler.db.spool import Spool, replay_spool
     from crawler.db.store import ArticleStore, StorageUnavailable
-    from crawler.failures import FailureLog
-    from crawler.spool import Spool, replay_spool
 
     settings = project_settings()
     engine = _engine()
@@ -164,9 +164,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
-    from crawler.alerts import SiteReport, alert_urls, send
-    from crawler.config import ConfigError, validate
-    from crawler.lock import LockBusy, LockUnusable, RunLock
+    from crawler.cli.lock import LockBusy, LockUnusable, RunLock
+    from crawler.extensions.alerts import SiteReport, alert_urls, send
+    from crawler.extensions.config import ConfigError, validate
 
     settings = project_settings()
     if args.replay:
@@ -280,8 +280,8 @@ def _stats(crawler: Crawler) -> dict[str, Any]:
 
 def _refresh_feeds(settings: Settings) -> bool:
     """Rewrite the subscription feeds (JSON Feed and Atom) from the database."""
+    from crawler.cli.research import refresh_feeds
     from crawler.db import DatabaseConfigError, make_engine
-    from crawler.research.cli import refresh_feeds
 
     try:
         engine = make_engine(settings.get("DATABASE_URL"))
@@ -404,7 +404,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from crawler.db import ensure_schema
-    from crawler.status import site_status
+    from crawler.monitoring.status import site_status
 
     url = project_settings().get("DATABASE_URL")
     path = sqlite_file(url)
@@ -417,7 +417,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if not rows:
         print("no crawl has run yet")
         return EXIT_OK
-    from crawler.status import MARKS
+    from crawler.monitoring.status import MARKS
 
     name = max(12, *(len(r.site) for r in rows))
     header = (
@@ -510,11 +510,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_cmd_db_upgrade)
     db.add_parser("replay", help="store spooled items").set_defaults(func=_cmd_db_replay)
 
-    from crawler.research.cli import register as register_research
+    from crawler.cli.research import register as register_research
 
     register_research(sub)
 
-    from crawler.distributed_cli import register as register_distributed
+    from crawler.cli.distributed import register as register_distributed
 
     register_distributed(sub)
     return parser

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.db.failures import FailureLog
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult, write_isolated
-from crawler.failures import FailureLog
 from crawler.items import Attachment, PolicyArticle
 
 logger = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import make_engine, redact
 from crawler.db.models import Article, CrawlRun, Failure
-from crawler.health import Problem, Thresholds, run_problems, stale_problem, status_of
-from crawler.incremental import spider_mode
+from crawler.middlewares.incremental import spider_mode
+from crawler.monitoring.health import Problem, Thresholds, run_problems, stale_problem, status_of
 
 if TYPE_CHECKING:
     from scrapy import Spider

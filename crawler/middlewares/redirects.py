@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.urls import canonical_url
+from crawler.dedup.urls import canonical_url
 
 
 def host_of(url: str) -> str:

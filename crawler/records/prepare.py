@@ -4,8 +4,8 @@ The spider builds a :class:`~crawler.items.PolicyArticle` from the extracted pag
 list record gave win over the page's), and the item pipelines normalise and tag it. All of this
 depends only on the page and on plain values known when the page arrives (the spider's name and
 source, the list record, two response headers, the vocabulary file), so it runs where the page is
-extracted: in the extraction worker processes (:mod:`crawler.workers`), off the crawl's thread.
-The result is a :class:`~crawler.items.PreparedArticle`, which the normalisation and tagging
+extracted: in the extraction worker processes (:mod:`crawler.records.workers`), off the crawl's
+thread. The result is a :class:`~crawler.items.PreparedArticle`, which the normalisation and tagging
 pipelines pass through instead of doing the same work again; it carries the MinHash signature of
 its body, which the storage writer would otherwise have had computed. Items made any other way (a
 spider's own, an extraction on the crawl's thread) are normalised and tagged by the pipelines and
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.dedup import signature
+from crawler.dedup.minhash import signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
 from crawler.items import FIELD_NAMES, PolicyArticle, PreparedArticle
 from crawler.pipelines.normalize import normalize_article
-from crawler.tagging import DEFAULT_VOCABULARY, Vocabulary
+from crawler.records.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -24,7 +24,7 @@ from crawler.db import redact
 from crawler.db.bounds import REJECTED
 from crawler.db.models import Failure, max_chars, utcnow
 from crawler.db.store import error_reason, is_connection_error
-from crawler.dedup import url_key
+from crawler.dedup.minhash import url_key
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

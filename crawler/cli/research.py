@@ -136,7 +136,7 @@ def open_database(*, need_search: bool = False) -> Engine:
     """The engine for ``DATABASE_URL``; a clear error when there is no crawler database there."""
     from sqlalchemy.engine import make_url
 
-    from crawler.cli import project_settings
+    from crawler.cli.app import project_settings
     from crawler.db import current_revision, make_engine, redact
 
     url: str = project_settings().get("DATABASE_URL")
@@ -229,7 +229,7 @@ def cmd_export_feeds(args: argparse.Namespace) -> int:
     except DatabaseMissing as exc:
         print(f"crawler export feeds: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from crawler.cli import project_settings
+    from crawler.cli.app import project_settings
 
     base_url = args.base_url or project_settings().get("FEED_BASE_URL") or None
     try:

@@ -52,7 +52,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:
-    from crawler.cli import project_settings
+    from crawler.cli.app import project_settings
 
     settings = project_settings()
     for pair in args.set:
@@ -90,7 +90,7 @@ def enqueue(settings: Settings, spider: Any, urls: list[str]) -> tuple[int, int]
     from scrapy.utils.misc import load_object
     from scrapy_redis import picklecompat  # type: ignore[import-untyped]
 
-    from crawler.distributed import ClusterDupeFilter, job_keys, redis_client
+    from crawler.distributed.scheduler import ClusterDupeFilter, job_keys, redis_client
 
     server = redis_client(settings)
     keys = job_keys(settings, spider.name)
@@ -125,7 +125,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
         print(f"crawler enqueue: {args.spider} has no start URLs; give some", file=sys.stderr)
         return EXIT_USAGE
     queued, seen = enqueue(settings, spider, urls)
-    from crawler.distributed import job_keys
+    from crawler.distributed.scheduler import job_keys
 
     print(
         f"{queued} request(s) queued, {seen} already seen, in "
@@ -135,7 +135,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 
 def frontier_status(settings: Settings, spider_name: str) -> dict[str, int]:
-    from crawler.distributed import ALIVE_TTL_MS, BUSY_TTL_MS, job_keys, redis_client
+    from crawler.distributed.scheduler import ALIVE_TTL_MS, BUSY_TTL_MS, job_keys, redis_client
 
     server = redis_client(settings)
     keys = job_keys(settings, spider_name)
@@ -150,7 +150,7 @@ def frontier_status(settings: Settings, spider_name: str) -> dict[str, int]:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
-    from crawler.distributed import job_keys, redis_client
+    from crawler.distributed.scheduler import job_keys, redis_client
 
     settings = _settings(args)
     if settings is None:
@@ -166,7 +166,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m crawler.distributed_cli``) until ``crawler.cli`` wires it."""
+    """Stand-alone entry (``python -m crawler.cli.distributed``) until ``crawler.cli`` wires it."""
     parser = argparse.ArgumentParser(prog="crawler", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     register(sub)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.alerts import alert_urls
 from crawler.db import DatabaseConfigError, make_engine
+from crawler.extensions.alerts import alert_urls
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

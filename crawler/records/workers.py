@@ -7,7 +7,7 @@ processes on the other cores while the crawl goes on: ``EXTRACTION_WORKERS`` wor
 (default: one per CPU beyond the first; ``0`` extracts on the crawl's thread, as does a machine
 with one CPU). Article pages go to the workers through :class:`ArticleExtractionMiddleware` and
 :class:`LoopPool`, which also build, normalise, tag and sign their records
-(:mod:`crawler.prepare`). The storage pipeline's writer thread has the MinHash signatures of
+(:mod:`crawler.records.prepare`). The storage pipeline's writer thread has the MinHash signatures of
 other items computed in a pool of the same size (:class:`Signer`, started when first needed).
 Results are the same either way; the order of items may differ.
 
@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from crawler.dedup import Signature, signature
+from crawler.dedup.minhash import Signature, signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
-from crawler.prepare import extract_prepared
+from crawler.records.prepare import extract_prepared
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -50,14 +50,14 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
     from crawler.items import PolicyArticle
-    from crawler.prepare import ArticleContext
+    from crawler.records.prepare import ArticleContext
 
 logger = logging.getLogger(__name__)
 
 PROC = Path("/proc")
 WATCH_INTERVAL = 1.0
 """Seconds between a worker's checks that the crawl process still exists."""
-PRELOAD = ["crawler.workers"]
+PRELOAD = ["crawler.records.workers"]
 """Imported once by the fork server, so that each worker starts with the extractor loaded."""
 
 
@@ -331,8 +331,8 @@ class Signer(_Workers[ProcessPoolExecutor]):
     :class:`crawler.db.store.ArticleStore`): the thread waits without holding the GIL, so the
     signatures, pure-Python work, no longer compete with the crawl's thread. Without workers, or
     once a worker died (logged), they are computed in the calling thread. Article pages prepared
-    in the extraction workers come signed (:mod:`crawler.prepare`), so the processes start only
-    when a batch holds other items."""
+    in the extraction workers come signed (:mod:`crawler.records.prepare`), so the processes start
+    only when a batch holds other items."""
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
         return process_pool(workers, self.nice)
@@ -402,8 +402,8 @@ class ArticleExtractor(_Workers[LoopPool]):
         context: ArticleContext,
     ) -> ExtractedPage | PolicyArticle:
         """The record of the article page ``response``, extracted, built, normalised and tagged
-        in a worker process (:func:`crawler.prepare.extract_prepared`); the extracted page when
-        it is not an article."""
+        in a worker process (:func:`crawler.records.prepare.extract_prepared`); the extracted page
+        when it is not an article."""
         body, url, content_type, _, selected = self._args(response, selectors)
         result: ExtractedPage | PolicyArticle = await self._run(
             extract_prepared, body, url, content_type, selected, context
@@ -445,7 +445,7 @@ class ArticleExtractionMiddleware:
     instead of 100 per page). Awaited here instead, in the downloader middleware chain, the
     callback is an ordinary function that finds the page's record ready in
     ``request.meta[PAGE_META]``: built, normalised and tagged in the worker too
-    (:mod:`crawler.prepare`), so that the pipelines have that much less to do on the crawl's
+    (:mod:`crawler.records.prepare`), so that the pipelines have that much less to do on the crawl's
     thread.
 
     It acts on responses of article requests (``meta["pc_kind"] == "article"``) with status 200
