@@ -35,7 +35,7 @@ def make_items(site_root: Path, base_url: str, seed: int, n: int) -> list[Any]:
     """``n`` normalised PolicyArticle items from the newest article pages of the site."""
     from crawler.extraction import extract_from_bytes
     from crawler.items import PolicyArticle
-    from crawler.pipelines.normalize import normalize_article
+    from crawler.records.normalize import normalize_article
 
     names = {f.name for f in dataclasses.fields(PolicyArticle)}
     items = []

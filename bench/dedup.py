@@ -91,9 +91,10 @@ from crawler.db.checkpoints import background_checkpoints
 from crawler.db.models import Article
 from crawler.db.store import ARTICLES, ArticleStore, SourceInfo
 from crawler.dedup import minhash as dedup
+from crawler.dedup.urls import url_key
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle
-from crawler.pipelines.normalize import content_hash, normalize_article
+from crawler.records.normalize import content_hash, normalize_article
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -191,7 +192,7 @@ def snapshot_fingerprint(sample: list[Document], generator: Generator) -> str:
             content_hash(doc.title, body),
             sig.to_bytes().hex(),
             *map(str, sig.band_keys()),
-            dedup.url_key(f"https://prefill.example.gov.cn/zhengce/{n}.html"),
+            url_key(f"https://prefill.example.gov.cn/zhengce/{n}.html"),
             str(dedup.document_key(doc.doc_number, doc.issuer)),
         ]
         digest.update("\0".join(keys).encode())

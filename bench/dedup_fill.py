@@ -31,7 +31,8 @@ from sqlalchemy import Connection, Engine, insert, text
 from bench.dedup_text import Corpus, Document
 from crawler.db.store import ARTICLES
 from crawler.dedup import minhash as dedup
-from crawler.pipelines.normalize import content_hash
+from crawler.dedup.urls import url_key
+from crawler.records.normalize import content_hash
 
 U32 = np.dtype(np.uint32)
 MAX32 = np.uint32(0xFFFFFFFF)
@@ -238,7 +239,7 @@ def article_rows(chunk: Prefill, source_id: int) -> list[dict[str, Any]]:
         row.update(
             {
                 "id": id_,
-                "url_key": dedup.url_key(url),
+                "url_key": url_key(url),
                 "url": url,
                 "source_id": source_id,
                 "site": SITE,

@@ -59,7 +59,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 ADDONS = {
     # The Redis frontier and cluster politeness when REDIS_URL is set; on PostgreSQL, storage
     # that stays correct with several writers (advisory locks around cluster assignment).
-    "crawler.distributed.scheduler.DistributedAddon": 0,
+    "crawler.distributed.addon.DistributedAddon": 0,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: every other middleware (robots.txt, user agent, redirects,
@@ -73,7 +73,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.redirects.CheckedMetaRefreshMiddleware": 580,
     # Last on the way back: article pages are extracted (in worker processes) before their
     # callback, which finds the page ready in request.meta (see crawler.records.workers).
-    "crawler.records.workers.ArticleExtractionMiddleware": 10,
+    "crawler.middlewares.extraction.ArticleExtractionMiddleware": 10,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,
@@ -85,7 +85,7 @@ EXTENSIONS = {
     # logged as INFO lines, not as warnings or tracebacks.
     "crawler.monitoring.logfilters.ExpectedConditions": -100,
     "crawler.extensions.config.ConfigCheck": 0,
-    "crawler.extensions.run_record.GcFreeze": 100,
+    "crawler.extensions.gc_freeze.GcFreeze": 100,
     "crawler.extensions.run_record.RunRecorder": 500,
     "crawler.extensions.alerts.AlertExtension": 600,
     # After RunRecorder, whose status it shows; on only when `crawler run` draws on a terminal.
@@ -98,11 +98,11 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.incremental.IncrementalMiddleware": 950,
     # Links longer than URLLENGTH_LIMIT (and than articles.url holds) are recorded failures.
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "crawler.db.failures.RecordedUrlLengthMiddleware": 800,
+    "crawler.middlewares.urllength.RecordedUrlLengthMiddleware": 800,
 }
 GC_FREEZE = True
 """Keep the objects that exist when the crawl opens out of garbage collection (see
-``crawler.extensions.run_record.GcFreeze``): fewer, shorter pauses of the crawl's one thread."""
+``crawler.extensions.gc_freeze.GcFreeze``): fewer, shorter pauses of the crawl's one thread."""
 INCREMENTAL_ENABLED = True
 REVISIT_DAYS = 30.0
 """Known article pages are fetched again (conditionally) once they were last seen this long ago."""

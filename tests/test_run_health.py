@@ -93,7 +93,7 @@ def test_start_up_objects_are_frozen_out_of_garbage_collection_while_the_spider_
     from scrapy.exceptions import NotConfigured
     from scrapy.utils.test import get_crawler
 
-    from crawler.extensions.run_record import GcFreeze
+    from crawler.extensions.gc_freeze import GcFreeze
 
     crawler = get_crawler(Spider, {"GC_FREEZE": True, "EXTENSIONS_BASE": {}})
     extension = GcFreeze.from_crawler(crawler)

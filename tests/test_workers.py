@@ -176,7 +176,7 @@ def test_the_middleware_extracts_article_pages_before_their_callback() -> None:
 
     from scrapy import Request
 
-    from crawler.records.workers import PAGE_META, ArticleExtractionMiddleware
+    from crawler.middlewares.extraction import PAGE_META, ArticleExtractionMiddleware
 
     spider = _Spider()
     middleware = ArticleExtractionMiddleware(SimpleNamespace(spider=spider))  # type: ignore[arg-type]

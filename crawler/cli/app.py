@@ -280,8 +280,8 @@ def _stats(crawler: Crawler) -> dict[str, Any]:
 
 def _refresh_feeds(settings: Settings) -> bool:
     """Rewrite the subscription feeds (JSON Feed and Atom) from the database."""
-    from crawler.cli.research import refresh_feeds
     from crawler.db import DatabaseConfigError, make_engine
+    from crawler.research.feeds import refresh_feeds
 
     try:
         engine = make_engine(settings.get("DATABASE_URL"))

@@ -90,7 +90,8 @@ def enqueue(settings: Settings, spider: Any, urls: list[str]) -> tuple[int, int]
     from scrapy.utils.misc import load_object
     from scrapy_redis import picklecompat  # type: ignore[import-untyped]
 
-    from crawler.distributed.scheduler import ClusterDupeFilter, job_keys, redis_client
+    from crawler.distributed.keys import job_keys, redis_client
+    from crawler.distributed.scheduler import ClusterDupeFilter
 
     server = redis_client(settings)
     keys = job_keys(settings, spider.name)
@@ -125,7 +126,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
         print(f"crawler enqueue: {args.spider} has no start URLs; give some", file=sys.stderr)
         return EXIT_USAGE
     queued, seen = enqueue(settings, spider, urls)
-    from crawler.distributed.scheduler import job_keys
+    from crawler.distributed.keys import job_keys
 
     print(
         f"{queued} request(s) queued, {seen} already seen, in "
@@ -135,7 +136,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 
 def frontier_status(settings: Settings, spider_name: str) -> dict[str, int]:
-    from crawler.distributed.scheduler import ALIVE_TTL_MS, BUSY_TTL_MS, job_keys, redis_client
+    from crawler.distributed.keys import ALIVE_TTL_MS, BUSY_TTL_MS, job_keys, redis_client
 
     server = redis_client(settings)
     keys = job_keys(settings, spider_name)
@@ -150,7 +151,7 @@ def frontier_status(settings: Settings, spider_name: str) -> dict[str, int]:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
-    from crawler.distributed.scheduler import job_keys, redis_client
+    from crawler.distributed.keys import job_keys, redis_client
 
     settings = _settings(args)
     if settings is None:

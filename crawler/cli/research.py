@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import io
 import json
-import logging
 import os
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from crawler.monitoring.progress import Ticker
 from crawler.research.export import FORMATS, export
-from crawler.research.feeds import DEFAULT_MAX_ITEMS, FeedsWritten, write_feeds
+from crawler.research.feeds import DEFAULT_MAX_ITEMS, feeds_line, write_feeds
 from crawler.research.records import Filters, InputError, parse_since
 from crawler.research.search import MAX_LIMIT, search
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -238,7 +236,7 @@ def cmd_export_feeds(args: argparse.Namespace) -> int:
         )
     finally:
         engine.dispose()
-    print(_feeds_line(written, base_url))
+    print(feeds_line(written, base_url))
     return EXIT_OK
 
 
@@ -281,40 +279,3 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         print(f"{len(hits)} result(s) for 「{query}」")
     return EXIT_OK
-
-
-# ---------------------------------------------------------------------------------- crawler run
-
-
-def _feeds_line(written: FeedsWritten, base_url: str | None) -> str:
-    line = f"feeds: {len(written.feeds)} feed(s), {len(written.files)} file(s) in {written.folder}"
-    if not base_url:
-        line += (
-            "\n  note: feeds.opml holds relative URLs, which feed readers cannot import: set "
-            "FEED_BASE_URL (or --base-url) to the address the folder is served at"
-        )
-    return line
-
-
-def refresh_feeds(
-    engine: Engine,
-    out_dir: Path | str,
-    *,
-    max_items: int = DEFAULT_MAX_ITEMS,
-    base_url: str | None = None,
-) -> FeedsWritten | None:
-    """Rewrite every feed from the database after a crawl; print one line.
-
-    Never raises for a database or file-system failure: the crawl's own outcome decides the exit
-    code, so a failure is printed and logged and None is returned.
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        written = write_feeds(engine, out_dir, max_items=max_items, base_url=base_url)
-    except (SQLAlchemyError, OSError) as exc:
-        logger.error("could not refresh the feeds in %s: %s", out_dir, exc)
-        print(f"feeds: not refreshed ({type(exc).__name__}: {exc})")
-        return None
-    print(_feeds_line(written, base_url))
-    return written

@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 
 from crawler.db.models import Article, AttachmentRow, max_chars
-from crawler.dedup.minhash import url_key
+from crawler.dedup.urls import url_key
 from crawler.items import Attachment, PolicyArticle
 
 logger = logging.getLogger(__name__)

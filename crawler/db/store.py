@@ -3,7 +3,7 @@
 One :meth:`ArticleStore.write` call is one transaction over a batch. Every look-up is one SQL
 statement per batch (never per item), so the cost per item stays flat as the database grows:
 
-- **the same page** (layer 1): the upsert key is :func:`crawler.dedup.minhash.url_key`; an unchanged
+- **the same page** (layer 1): the upsert key is :func:`crawler.dedup.urls.url_key`; an unchanged
 page
   only refreshes ``last_seen_at``, a changed one is updated and its previous version kept in
   ``revisions`` with a text diff;
@@ -58,13 +58,8 @@ from crawler.db.models import (
     Source,
     utcnow,
 )
-from crawler.dedup.minhash import (
-    NEAR_DUPLICATE_JACCARD,
-    Signature,
-    document_key,
-    signature,
-    url_key,
-)
+from crawler.dedup.minhash import NEAR_DUPLICATE_JACCARD, Signature, document_key, signature
+from crawler.dedup.urls import url_key
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle, PreparedArticle
 

@@ -1,14 +1,5 @@
-"""De-duplication keys: URL keys, MinHash signatures and LSH band keys.
-
-Four layers find the copies of one policy (``crawler.db.store`` applies them in this order):
-
-1. the same page: :func:`url_key` (scheme, ``www.``, ``index.html`` and tracking parameters
-   ignored) is the upsert key, so another spelling of a known URL updates its row;
-2. the same content at another URL: the SHA-256 ``content_hash`` of the normalised title and body;
-3. the same document: 发文字号 + 发文机关, when both are present (:func:`document_key`);
-4. near-duplicates (a repost with other chrome, another lead paragraph, small edits): a MinHash
-   signature over character 5-gram shingles of the normalised body, with LSH band keys stored in
-   an indexed table, so a look-up is one SQL query that works across processes and runs.
+"""MinHash signatures and LSH band keys of article bodies (the near-duplicate layer), and the
+document key (the same-document layer); the four layers are described in :mod:`crawler.dedup`.
 
 MinHash comes from datasketch (its permutations and scheme, applied to all of a body's shingle
 hashes in one vectorised numpy pass, which keeps a signature well under a millisecond); the
@@ -21,14 +12,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from datasketch import MinHash
 
-from crawler.dedup.urls import canonical_url
 from crawler.extraction.normalize import to_simplified
 
 SHINGLE = 5
@@ -48,25 +37,9 @@ MIN_BODY_CHARS = 80
 """Bodies shorter than this are not compared as near-duplicates (too little text to tell)."""
 SEED = 1
 
-_INDEX_PAGE = re.compile(r"/(?:index|default)\.(?:s?html?|jsp|php|aspx?)$", re.I)
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.U)
 _PRIME = np.uint64(1_000_003)
 _MASK32 = np.uint64(0xFFFFFFFF)
-
-
-@lru_cache(maxsize=4096)
-def url_key(url: str) -> str:
-    """The identity of a page across spellings: ``http``/``https``, ``www.``, ``index.html``.
-
-    >>> url_key("http://www.moe.gov.cn/s271/index.html?utm_source=x")
-    'moe.gov.cn/s271/'
-    """
-    parts = urlsplit(canonical_url(url))
-    host = (parts.hostname or "").removeprefix("www.")
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    path = _INDEX_PAGE.sub("/", parts.path or "/")
-    return urlunsplit(("", host, path, parts.query, "")).removeprefix("//")
 
 
 def document_key(doc_number: str | None, issuer: str | None) -> str | None:

@@ -39,9 +39,8 @@ next start, which resumes it.
 
 The queue holds pickled requests: the Redis server must be trusted and not reachable from outside.
 
-:class:`ClusterStoragePipeline` is the storage pipeline with an article store that is correct
-under concurrent writers on PostgreSQL (see :class:`ConcurrentArticleStore`); the add-on puts it in
-place of the plain one when ``DATABASE_URL`` is PostgreSQL.
+The add-on that switches this on is :class:`crawler.distributed.addon.DistributedAddon`; the keys
+are made by :mod:`crawler.distributed.keys`.
 """
 
 from __future__ import annotations
@@ -52,51 +51,30 @@ import re
 import socket
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.utils.misc import load_object
-from scrapy_redis import connection  # type: ignore[import-untyped]
 from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
 from scrapy_redis.queue import PriorityQueue  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
-from sqlalchemy import text
 
-from crawler.db.store import ArticleStore, WriteResult
-from crawler.pipelines.storage import StoragePipeline
+from crawler.distributed.keys import ALIVE_TTL_MS, BUSY_TTL_MS, job_keys, redis_client
 
 if TYPE_CHECKING:
     from redis import Redis
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings, Settings
-    from sqlalchemy import Connection
 
 logger = logging.getLogger(__name__)
 
 SCRAPY_REDIS_VERSION = "0.9.1"
 """The scrapy-redis version these classes were written and tested against (pinned)."""
 
-DEFAULT_KEY_PREFIX = "policy-crawler"
-DEFAULT_JOB = "default"
 DEFAULT_IDLE_TIMEOUT = 5.0
 DEFAULT_POLL_INTERVAL = 0.25
 DEFAULT_FINISHED_TTL = 600.0
 """Fingerprints of a finished job are kept this long: a worker that starts late finds it done."""
-BUSY_TTL_MS = 10_000
-"""A worker whose last busy heartbeat is older than this is not counted as busy (it crashed, or a
-long database write blocks it); an idle worker takes itself off the busy list at once."""
-ALIVE_TTL_MS = 120_000
-"""A worker without any heartbeat for this long is gone (crashed) for the last-one-out cleanup."""
-STORAGE_PIPELINE = "crawler.pipelines.storage.StoragePipeline"
-CLUSTER_STORAGE_PIPELINE = "crawler.distributed.scheduler.ClusterStoragePipeline"
-POLITENESS_MIDDLEWARE = "crawler.middlewares.politeness.ClusterPolitenessMiddleware"
-POLITENESS_ORDER = 950
-"""Just before the replay middleware (990): after robots.txt, retries, redirects."""
-
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
 # KEYS: workers, busy, queue. ARGV: worker, busy (0/1), busy ttl ms.
 # Records the heartbeat; returns {queue length, other busy workers, Redis time in ms}.
 _HEARTBEAT = """
@@ -159,65 +137,6 @@ if #first > 0 then
 end
 return {0}
 """
-
-
-def _safe(value: str) -> str:
-    return _SAFE.sub("_", value) or "_"
-
-
-def job_keys(settings: BaseSettings, spider_name: str) -> dict[str, str]:
-    """The Redis keys of ``spider_name``'s job (queue, dupefilter, workers, busy)."""
-    prefix = settings.get("DISTRIBUTED_KEY_PREFIX") or DEFAULT_KEY_PREFIX
-    job = settings.get("DISTRIBUTED_JOB") or DEFAULT_JOB
-    base = f"{_safe(prefix)}:{_safe(spider_name)}:{_safe(job)}"
-    return {name: f"{base}:{name}" for name in ("requests", "dupefilter", "workers", "busy")}
-
-
-def redis_client(settings: BaseSettings) -> Redis:
-    """A synchronous Redis client from ``REDIS_URL`` / ``REDIS_PARAMS`` (as scrapy-redis does)."""
-    return cast("Redis", connection.get_redis_from_settings(settings))
-
-
-def is_postgresql(url: str | None) -> bool:
-    return bool(url) and str(url).split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
-
-
-class DistributedAddon:
-    """Scrapy add-on: the shared frontier when ``REDIS_URL`` is set; safe storage on PostgreSQL.
-
-    ``ADDONS = {"crawler.distributed.scheduler.DistributedAddon": 0}`` in the project settings.
-    Settings it reads (any of them can be given with ``-s``):
-
-    - ``REDIS_URL``: e.g. ``redis://10.0.0.5:6379/0``; empty = one process alone, nothing changes;
-    - ``DISTRIBUTED_JOB``: name of the crawl the workers share (default ``default``);
-    - ``DISTRIBUTED_KEY_PREFIX``: first part of every Redis key (default ``policy-crawler``);
-    - ``DISTRIBUTED_IDLE_TIMEOUT``: seconds the queue must stay empty with no worker busy before a
-      worker stops (default 5);
-    - ``DISTRIBUTED_SEED``: whether this process seeds the queue from the spider's ``start()``;
-    - ``SCHEDULER_PERSIST``: keep the queue and the fingerprints when the crawl finishes;
-    - ``DISTRIBUTED_FINISHED_TTL``: seconds the fingerprints of a finished job are kept (600);
-    - ``CLUSTER_CONCURRENCY_PER_DOMAIN``, ``CLUSTER_DELAY_PER_DOMAIN``: politeness for the whole
-      cluster (:mod:`crawler.middlewares.politeness`).
-    """
-
-    def update_settings(self, settings: Settings) -> None:
-        if is_postgresql(settings.get("DATABASE_URL")):
-            pipelines = settings.getdict("ITEM_PIPELINES")
-            if STORAGE_PIPELINE in pipelines:
-                settings.replace_in_component_priority_dict(
-                    "ITEM_PIPELINES", load_object(STORAGE_PIPELINE), ClusterStoragePipeline
-                )
-        if not settings.get("REDIS_URL"):
-            return
-        settings.set(
-            "SCHEDULER", "crawler.distributed.scheduler.ClusterScheduler", priority="addon"
-        )
-        settings.set(
-            "DUPEFILTER_CLASS", "crawler.distributed.scheduler.ClusterDupeFilter", priority="addon"
-        )
-        settings.set_in_component_priority_dict(
-            "DOWNLOADER_MIDDLEWARES", load_object(POLITENESS_MIDDLEWARE), POLITENESS_ORDER
-        )
 
 
 class ClusterDupeFilter(RFPDupeFilter):  # type: ignore[misc]
@@ -456,58 +375,3 @@ def _redact_redis(url: str | None) -> str:
     if not url:
         return "?"
     return re.sub(r"//([^:@/]*):[^@/]*@", r"//\1:***@", url)
-
-
-# --- storage under concurrent writers ------------------------------------------------------------
-CLUSTER_LOCK_KEY = 0x70635F636C75  # "pc_clu": the advisory lock of cluster assignment
-
-
-class ConcurrentArticleStore(ArticleStore):
-    """The article store, correct when several processes write to one PostgreSQL database.
-
-    Rows are upserts keyed by ``url_key`` (a unique index): concurrent writers of one page never
-    make two rows. Cluster assignment, though, looks up *committed* copies (same content hash,
-    same 发文字号, LSH bands) and then links: two transactions storing two copies of one policy
-    at the same time would each see no copy and each start a cluster of its own, losing the
-    repost link. Here that step, which also inserts the new rows with their clusters, holds a
-    transaction-level advisory lock (taken before any new article row is written, released at
-    commit): the second writer waits and, in READ COMMITTED, sees the first one's rows, clusters
-    and band keys. A writer waiting for the lock holds no article row locks yet, so the holder
-    never waits for it: no deadlock. The upserts of changed pages go out in ``url_key`` order, so
-    two writers of overlapping pages lock those rows in the same order (no deadlock there either).
-    """
-
-    lock_wait = 0.0
-    """Seconds spent waiting for the cluster-assignment lock (other writers held it)."""
-
-    @staticmethod
-    def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
-        """Rows go out in ``url_key`` order: concurrent writers lock shared keys in one order."""
-        return ArticleStore._insert_new(conn, _by_key(rows))
-
-    def _upsert(self, conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
-        return super()._upsert(conn, _by_key(rows))
-
-    def _cluster(self, conn: Connection, fresh: list[Any], result: WriteResult) -> None:
-        if fresh and conn.dialect.name == "postgresql":
-            started = time.monotonic()
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLUSTER_LOCK_KEY})
-            self.lock_wait += time.monotonic() - started
-        super()._cluster(conn, fresh, result)
-
-
-def _by_key(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda row: str(row["url_key"]))
-
-
-class ClusterStoragePipeline(StoragePipeline):
-    """The storage pipeline with :class:`ConcurrentArticleStore`. (Workers started together on a
-    new database migrate one at a time: :func:`crawler.db.ensure_schema` takes a lock.)"""
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.store: ConcurrentArticleStore = ConcurrentArticleStore(self.engine)
-
-    def _closed(self) -> None:
-        super()._closed()
-        self.stats.set_value("storage/cluster_lock_wait_ms", round(self.store.lock_wait * 1000))

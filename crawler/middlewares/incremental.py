@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import make_engine, redact
 from crawler.db.models import Article
-from crawler.dedup.minhash import url_key
+from crawler.dedup.urls import url_key
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
 from crawler.db.bounds import Rejected
+from crawler.db.concurrent import ConcurrentArticleStore
 from crawler.db.failures import FailureLog
 from crawler.db.spool import Spool
 from crawler.db.store import (
@@ -410,3 +411,16 @@ def _loop_running() -> bool:
 def _reason(exc: SQLAlchemyError) -> str:
     """One line naming the error, without the SQL statement or parameters."""
     return error_reason(exc)
+
+
+class ClusterStoragePipeline(StoragePipeline):
+    """The storage pipeline with :class:`ConcurrentArticleStore`. (Workers started together on a
+    new database migrate one at a time: :func:`crawler.db.ensure_schema` takes a lock.)"""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.store: ConcurrentArticleStore = ConcurrentArticleStore(self.engine)
+
+    def _closed(self) -> None:
+        super()._closed()
+        self.stats.set_value("storage/cluster_lock_wait_ms", round(self.store.lock_wait * 1000))

@@ -27,7 +27,7 @@ from crawler.dedup.minhash import signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
 from crawler.items import FIELD_NAMES, PolicyArticle, PreparedArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 from crawler.records.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 
 if TYPE_CHECKING:

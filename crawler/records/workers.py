@@ -5,10 +5,11 @@ and analysing an article page costs more CPU than Scrapy's whole work per page. 
 (the body bytes, the URL and the Content-Type in, the fields out), so it can run in other
 processes on the other cores while the crawl goes on: ``EXTRACTION_WORKERS`` worker processes
 (default: one per CPU beyond the first; ``0`` extracts on the crawl's thread, as does a machine
-with one CPU). Article pages go to the workers through :class:`ArticleExtractionMiddleware` and
-:class:`LoopPool`, which also build, normalise, tag and sign their records
-(:mod:`crawler.records.prepare`). The storage pipeline's writer thread has the MinHash signatures of
-other items computed in a pool of the same size (:class:`Signer`, started when first needed).
+with one CPU). Article pages go to the workers through
+:class:`~crawler.middlewares.extraction.ArticleExtractionMiddleware` and :class:`LoopPool`, which
+also build, normalise, tag and sign their records (:mod:`crawler.records.prepare`). The storage
+pipeline's writer thread has the MinHash signatures of other items computed in a pool of the same
+size (:class:`Signer`, started when first needed).
 Results are the same either way; the order of items may differ.
 
 Workers are started with ``forkserver`` (not ``fork``: the crawl process has threads and open
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
-    from scrapy import Request
-    from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
 
@@ -428,46 +427,3 @@ class ArticleExtractor(_Workers[LoopPool]):
                 )
                 self.close()
             return function(*args)
-
-
-PAGE_META = "pc_page"
-"""``request.meta`` key of an article page's record (or of the extracted page, when it is not an
-article) made before its callback runs."""
-
-
-class ArticleExtractionMiddleware:
-    """Extracts an article page while it is on its way to the spider (downloader middleware).
-
-    An ``async`` spider callback that awaits the extraction suspends inside Scrapy's handling
-    of the callback's output, which has already started ``CONCURRENT_ITEMS`` (100) tasks waiting
-    for the output: each then waits on an empty queue and is woken again, about twice Scrapy's
-    own per-response work on the crawl's thread (measured with cProfile: 200 coroutine steps
-    instead of 100 per page). Awaited here instead, in the downloader middleware chain, the
-    callback is an ordinary function that finds the page's record ready in
-    ``request.meta[PAGE_META]``: built, normalised and tagged in the worker too
-    (:mod:`crawler.records.prepare`), so that the pipelines have that much less to do on the crawl's
-    thread.
-
-    It acts on responses of article requests (``meta["pc_kind"] == "article"``) with status 200
-    of spiders that have an ``extract_page(response, request)`` coroutine (``PolicySpider``).
-    It runs last among the ``process_response`` methods (lowest order): after redirects,
-    retries and decompression.
-    Without it the spider extracts on the crawl's thread.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ArticleExtractionMiddleware:
-        return cls(crawler)
-
-    async def process_response(self, request: Request, response: Response) -> Response:
-        extract = getattr(self.crawler.spider, "extract_page", None)
-        if (
-            extract is not None
-            and response.status == 200
-            and request.meta.get("pc_kind") == "article"
-        ):
-            request.meta[PAGE_META] = await extract(response, request)
-        return response

@@ -34,13 +34,14 @@ from twisted.python.failure import Failure
 
 from crawler.db import make_engine
 from crawler.db.failures import FailureLog
-from crawler.dedup.minhash import url_key
+from crawler.dedup.urls import url_key
 from crawler.extraction import ExtractedPage, extract_links
 from crawler.items import PageSeen, PolicyArticle
+from crawler.middlewares.extraction import PAGE_META
 from crawler.middlewares.incremental import spider_mode
 from crawler.monitoring.antibot import blocked_reason
 from crawler.records.prepare import ArticleContext, build_article
-from crawler.records.workers import PAGE_META, ArticleExtractor
+from crawler.records.workers import ArticleExtractor
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
 
 if TYPE_CHECKING:
@@ -348,7 +349,7 @@ class PolicySpider(scrapy.Spider):
         self, response: Response, request: scrapy.Request
     ) -> ExtractedPage | PolicyArticle:
         """The page's record, extracted, built, normalised and tagged in a worker process
-        (awaited by :class:`~crawler.records.workers.ArticleExtractionMiddleware` before
+        (awaited by :class:`~crawler.middlewares.extraction.ArticleExtractionMiddleware` before
         :meth:`parse_article`); the extracted page when it is not an article, or when the
         spider builds its records itself (overrides :meth:`build_item`)."""
         if type(self).build_item is not PolicySpider.build_item:

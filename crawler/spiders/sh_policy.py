@@ -40,8 +40,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from crawler.extraction import ExtractedPage
 from crawler.extraction.normalize import normalize_doc_number, parse_date
 from crawler.items import PageSeen, PolicyArticle
+from crawler.middlewares.extraction import PAGE_META
 from crawler.records.prepare import vocabulary
-from crawler.records.workers import PAGE_META
 from crawler.spiders.contract import YMD, SiteContract
 from crawler.spiders.families import JsonApiSpider
 

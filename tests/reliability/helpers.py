@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select, text
 
 from crawler.db import make_engine
 from crawler.db.models import Article, Failure
-from crawler.dedup.minhash import url_key
+from crawler.dedup.urls import url_key
 from tests.conftest import ROOT
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -24,7 +24,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.extraction import ExtractedPage, extract_from_bytes
 from crawler.items import PolicyArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 from crawler.records.prepare import ArticleContext, build_article
 from tests.conftest import FIXTURES, ROOT
 from tests.reliability.sites import NOTICES

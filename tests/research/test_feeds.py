@@ -11,9 +11,8 @@ import jsonschema
 import pytest
 from sqlalchemy import inspect, select, text, update
 
-from crawler.cli.research import refresh_feeds
 from crawler.db.models import Article
-from crawler.research.feeds import POLICY_FIELDS, safe_name, write_feeds
+from crawler.research.feeds import POLICY_FIELDS, refresh_feeds, safe_name, write_feeds
 from crawler.research.records import REPOST_CLUSTER_COLUMNS
 from tests.research.demo import ALL_URLS, ITEMS, PUHUI_URL, TRADITIONAL_URL, UNDATED_URL, UNSAFE_URL
 from tests.research.helpers import run_cli

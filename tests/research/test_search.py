@@ -86,7 +86,7 @@ def test_the_score_counts_title_and_body_occurrences(demo_ro: Engine) -> None:
 def test_letters_match_and_count_in_any_case(demo: Engine) -> None:
     from crawler.db.store import ArticleStore, SourceInfo
     from crawler.items import PolicyArticle
-    from crawler.pipelines.normalize import normalize_article
+    from crawler.records.normalize import normalize_article
 
     url = "https://www.gov.cn/zhengce/app.htm"
     article = PolicyArticle(

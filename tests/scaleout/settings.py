@@ -11,6 +11,6 @@ import os
 from crawler.settings import *  # noqa: F403
 from crawler.settings import SPIDER_MODULES
 
-ADDONS = {**globals().get("ADDONS", {}), "crawler.distributed.scheduler.DistributedAddon": 0}
+ADDONS = {**globals().get("ADDONS", {}), "crawler.distributed.addon.DistributedAddon": 0}
 SPIDER_MODULES = [*SPIDER_MODULES, "tests.scaleout.spiders"]
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -20,16 +20,14 @@ from scrapy.settings import Settings
 from scrapy.utils.request import RequestFingerprinter
 from scrapy.utils.test import get_crawler
 
-from crawler.distributed.scheduler import (
+from crawler.distributed.addon import (
     CLUSTER_STORAGE_PIPELINE,
     POLITENESS_MIDDLEWARE,
-    SCRAPY_REDIS_VERSION,
     STORAGE_PIPELINE,
-    ClusterDupeFilter,
-    ClusterScheduler,
     DistributedAddon,
-    job_keys,
 )
+from crawler.distributed.keys import job_keys
+from crawler.distributed.scheduler import SCRAPY_REDIS_VERSION, ClusterDupeFilter, ClusterScheduler
 from crawler.spiders.cn_gov import CnGovSpider
 from tests.scaleout.harness import REDIS_URL
 
@@ -119,7 +117,7 @@ def _crawler(redis_prefix: str, tmp_path: Path, **settings: Any) -> Any:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'policy.db'}",
         "REDIS_URL": REDIS_URL,
         "DISTRIBUTED_KEY_PREFIX": redis_prefix,
-        "ADDONS": {"crawler.distributed.scheduler.DistributedAddon": 0},
+        "ADDONS": {"crawler.distributed.addon.DistributedAddon": 0},
         **settings,
     }
     return get_crawler(CnGovSpider, values)

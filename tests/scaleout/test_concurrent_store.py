@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from crawler.db import make_engine, upgrade
+from crawler.db.concurrent import ConcurrentArticleStore
 from crawler.db.models import Article
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult
-from crawler.distributed.scheduler import ConcurrentArticleStore
 from crawler.items import PolicyArticle
-from crawler.pipelines.normalize import content_hash
+from crawler.records.normalize import content_hash
 
 pytestmark = pytest.mark.postgres
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article
-from crawler.distributed.scheduler import job_keys
+from crawler.distributed.keys import job_keys
 from tests.scaleout.harness import REDIS_URL, ROOT, SPIDER, run_workers, worker_env
 from tests.scaleout.site import NginxSite
 

@@ -128,7 +128,7 @@ def test_deploy_schedule_and_store(
         "DATABASE_URL": pg_url,
         "REPLAY_DIR": str(FIXTURES),
         # until crawler/settings.py lists the add-on and reads REDIS_URL itself:
-        "ADDONS": json.dumps({"crawler.distributed.scheduler.DistributedAddon": 0}),
+        "ADDONS": json.dumps({"crawler.distributed.addon.DistributedAddon": 0}),
         "REDIS_URL": REDIS_URL,
         "DISTRIBUTED_KEY_PREFIX": redis_prefix,
         "DISTRIBUTED_IDLE_TIMEOUT": "1",

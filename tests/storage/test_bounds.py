@@ -16,8 +16,8 @@ from crawler.db.failures import FailureLog
 from crawler.db.models import Article, AttachmentRow, CrawlRun, Failure, Source, max_chars
 from crawler.db.store import ArticleStore, SourceInfo, write_isolated
 from crawler.items import Attachment, PolicyArticle
-from crawler.pipelines.normalize import normalize_article
 from crawler.pipelines.storage import StoragePipeline
+from crawler.records.normalize import normalize_article
 from tests.storage.test_pipeline import make_crawler
 from tests.storage.test_store import article
 

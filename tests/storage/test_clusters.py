@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event, select
 from crawler.db import make_engine, upgrade
 from crawler.db.models import Article
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult
-from crawler.dedup.minhash import url_key
+from crawler.dedup.urls import url_key
 from tests.storage.test_dedup import BODY, OTHER_BODY, item
 
 SOURCE = SourceInfo("cn_gov")

@@ -6,9 +6,10 @@ from sqlalchemy import Engine, select
 
 from crawler.db.models import Article, Revision
 from crawler.db.store import ArticleStore, SourceInfo
-from crawler.dedup.minhash import document_key, signature, url_key
+from crawler.dedup.minhash import document_key, signature
+from crawler.dedup.urls import url_key
 from crawler.items import PolicyArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 
 PARAGRAPHS = [
     "为加快构建覆盖城乡、布局合理、质量可靠、价格可承受的普惠托育服务体系，经国务院同意，现提出如下意见。",

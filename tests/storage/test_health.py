@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from crawler.db.store import ArticleStore, SourceInfo
 from crawler.items import PolicyArticle
 from crawler.monitoring.health import Thresholds, run_problems, stale_problem, status_of
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 
 LIMITS = Thresholds()
 

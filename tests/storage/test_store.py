@@ -15,7 +15,7 @@ from crawler.db import current_revision, head_revision, include_object, make_eng
 from crawler.db.models import Article, AttachmentRow, Base, Source
 from crawler.db.store import ArticleStore, SourceInfo, count_rows
 from crawler.items import Attachment, PolicyArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 
 SOURCE = SourceInfo(site="cn_test", name="测试网", region="central")
 
