@@ -11,7 +11,7 @@ from sqlalchemy import text
 from crawler.db.store import ArticleStore, WriteResult
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
 CLUSTER_LOCK_KEY = 0x70635F636C75  # "pc_clu": the advisory lock of cluster assignment
 
@@ -31,7 +31,7 @@ class ConcurrentArticleStore(ArticleStore):
     two writers of overlapping pages lock those rows in the same order (no deadlock there either).
     """
 
-    lock_wait = 0.0
+    lock_wait: float | None = 0.0
     """Seconds spent waiting for the cluster-assignment lock (other writers held it)."""
 
     @staticmethod
@@ -46,9 +46,18 @@ class ConcurrentArticleStore(ArticleStore):
         if fresh and conn.dialect.name == "postgresql":
             started = time.monotonic()
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLUSTER_LOCK_KEY})
-            self.lock_wait += time.monotonic() - started
+            self.lock_wait = (self.lock_wait or 0.0) + time.monotonic() - started
         super()._cluster(conn, fresh, result)
 
 
 def _by_key(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: str(row["url_key"]))
+
+
+def article_store(engine: Engine) -> ArticleStore:
+    """The article store of ``engine``'s database: on PostgreSQL, which several processes may
+    write at once (scale-out workers, crawls started together), :class:`ConcurrentArticleStore`;
+    on SQLite, whose write lock lets one writer in at a time, the plain :class:`ArticleStore`."""
+    if engine.dialect.name == "postgresql":
+        return ConcurrentArticleStore(engine)
+    return ArticleStore(engine)

@@ -323,6 +323,9 @@ class ArticleStore:
     passes one that signs in worker processes (``crawler.records.workers``), off the writer's
     GIL."""
 
+    lock_wait: float | None = None
+    """Seconds spent waiting for the cluster-assignment lock (None: a store that takes none)."""
+
     def __init__(self, engine: Engine, signer: Signer = sign_here) -> None:
         self.engine = engine
         self.signer = signer

@@ -1,5 +1,6 @@
 """The scale-out add-on: the shared Redis frontier and cluster politeness when ``REDIS_URL`` is
-set (:mod:`crawler.distributed.scheduler`); safe storage on PostgreSQL."""
+set (:mod:`crawler.distributed.scheduler`). (Storage that stays correct with several writers is
+the storage pipeline's own choice on PostgreSQL: :func:`crawler.db.concurrent.article_store`.)"""
 
 from __future__ import annotations
 
@@ -7,24 +8,16 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.misc import load_object
 
-from crawler.pipelines.storage import ClusterStoragePipeline
-
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
-STORAGE_PIPELINE = "crawler.pipelines.storage.StoragePipeline"
-CLUSTER_STORAGE_PIPELINE = "crawler.pipelines.storage.ClusterStoragePipeline"
 POLITENESS_MIDDLEWARE = "crawler.middlewares.politeness.ClusterPolitenessMiddleware"
 POLITENESS_ORDER = 950
 """Just before the replay middleware (990): after robots.txt, retries, redirects."""
 
 
-def is_postgresql(url: str | None) -> bool:
-    return bool(url) and str(url).split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
-
-
 class DistributedAddon:
-    """Scrapy add-on: the shared frontier when ``REDIS_URL`` is set; safe storage on PostgreSQL.
+    """Scrapy add-on: the shared frontier and cluster politeness when ``REDIS_URL`` is set.
 
     ``ADDONS = {"crawler.distributed.addon.DistributedAddon": 0}`` in the project settings.
     Settings it reads (any of them can be given with ``-s``):
@@ -42,12 +35,6 @@ class DistributedAddon:
     """
 
     def update_settings(self, settings: Settings) -> None:
-        if is_postgresql(settings.get("DATABASE_URL")):
-            pipelines = settings.getdict("ITEM_PIPELINES")
-            if STORAGE_PIPELINE in pipelines:
-                settings.replace_in_component_priority_dict(
-                    "ITEM_PIPELINES", load_object(STORAGE_PIPELINE), ClusterStoragePipeline
-                )
         if not settings.get("REDIS_URL"):
             return
         settings.set(

@@ -11,8 +11,9 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, event, select
 
+from crawler.db.concurrent import ConcurrentArticleStore
 from crawler.db.models import Article
-from crawler.db.store import count_rows
+from crawler.db.store import ArticleStore, count_rows
 from crawler.pipelines.storage import StoragePipeline
 from tests.storage.test_store import article
 
@@ -88,3 +89,20 @@ def test_the_next_run_replays_the_spool_exactly_once(engine: Engine, tmp_path: P
     with engine.connect() as conn:
         urls = sorted(conn.execute(select(Article.url)).scalars())
     assert urls == sorted(article(n).url for n in (1, 2, 3))
+
+
+def test_the_store_is_chosen_by_the_database_not_by_the_redis_addon(
+    database_url: str, tmp_path: Path
+) -> None:
+    """On PostgreSQL, which several processes may write at once, the storage pipeline writes with
+    the concurrent store, whether or not a Redis frontier (the add-on) is configured."""
+    crawler = make_crawler(database_url, tmp_path / "spool")
+    assert not crawler.settings.get("REDIS_URL")
+    pipeline = run_pipeline(crawler, [article(1)])
+    assert crawler.stats is not None
+    if database_url.startswith("postgresql"):
+        assert isinstance(pipeline.store, ConcurrentArticleStore)
+        assert crawler.stats.get_value("storage/cluster_lock_wait_ms") is not None
+    else:
+        assert type(pipeline.store) is ArticleStore
+        assert crawler.stats.get_value("storage/cluster_lock_wait_ms") is None
