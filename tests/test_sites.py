@@ -174,7 +174,7 @@ def sections(site: str) -> int:
     """How many list sections (start URLs, or Hanweb columns) a spider crawls."""
     from scrapy.spiderloader import SpiderLoader
 
-    from crawler.cli.app import project_settings
+    from crawler.cli.common import project_settings
 
     spider = SpiderLoader.from_settings(project_settings()).load(site)
     return len(spider.start_urls) or len(getattr(spider, "columns", {}))

@@ -4,9 +4,8 @@ crawler enqueue SPIDER [URL ...]     put list pages (default: the spider's start
 crawler frontier status SPIDER       requests waiting, fingerprints seen, workers alive and busy
 crawler frontier clear SPIDER        delete the job's queue and fingerprints (start afresh)
 
-Wired into ``crawler.cli`` by ``register(sub)`` (``sub`` being its sub-parsers). Redis comes from
-``--redis-url``, else the ``REDIS_URL`` setting, else the ``REDIS_URL`` environment variable; the
-job from ``--job``, else ``DISTRIBUTED_JOB``.
+Redis comes from ``--redis-url``, else the ``REDIS_URL`` setting, else the ``REDIS_URL``
+environment variable; the job from ``--job``, else ``DISTRIBUTED_JOB``.
 """
 
 from __future__ import annotations
@@ -16,11 +15,10 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from crawler.cli import common
+
 if TYPE_CHECKING:
     from scrapy.settings import Settings
-
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 
 def register(sub: Any) -> None:
@@ -52,9 +50,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:
-    from crawler.cli.app import project_settings
-
-    settings = project_settings()
+    settings = common.project_settings()
     for pair in args.set:
         name, sep, value = pair.partition("=")
         if not sep:
@@ -117,14 +113,14 @@ def enqueue(settings: Settings, spider: Any, urls: list[str]) -> tuple[int, int]
 def cmd_enqueue(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     spider = _spider(settings, args.spider)
     if spider is None:
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     urls = list(args.urls or getattr(spider, "start_urls", []))
     if not urls:
         print(f"crawler enqueue: {args.spider} has no start URLs; give some", file=sys.stderr)
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     queued, seen = enqueue(settings, spider, urls)
     from crawler.distributed.keys import job_keys
 
@@ -132,7 +128,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
         f"{queued} request(s) queued, {seen} already seen, in "
         f"{job_keys(settings, args.spider)['requests']}"
     )
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def frontier_status(settings: Settings, spider_name: str) -> dict[str, int]:
@@ -155,26 +151,12 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if settings is None:
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     keys = job_keys(settings, args.spider)
     if args.action == "clear":
         deleted = int(redis_client(settings).delete(*keys.values()))
         print(f"deleted {deleted} key(s) of {keys['requests'].rsplit(':', 1)[0]}")
-        return EXIT_OK
+        return common.EXIT_OK
     status = frontier_status(settings, args.spider)
     print(f"{keys['requests']}: " + ", ".join(f"{k} {v}" for k, v in status.items()))
-    return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m crawler.cli.distributed``) until ``crawler.cli`` wires it."""
-    parser = argparse.ArgumentParser(prog="crawler", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register(sub)
-    args = parser.parse_args(argv)
-    code: int = args.func(args)
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return common.EXIT_OK

@@ -1,10 +1,10 @@
-"""The ``crawler export`` and ``crawler search`` commands, and the feed refresh of ``crawler run``.
+"""The ``crawler export`` and ``crawler search`` commands.
 
   crawler export [--format jsonl|csv|jsonfeed] [--since DATE] [--site S] [--tag T] [--out FILE]
   crawler export feeds --out DIR [--max-items N] [--base-url URL]
   crawler search WORDS... [--since DATE] [--site S] [--limit N] [--json]
 
-``register(subparsers)`` adds them to the ``crawler`` parser (crawler/cli.py).
+``register(subparsers)`` adds them to the ``crawler`` parser (:mod:`crawler.cli.app`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from crawler.cli import common
 from crawler.monitoring.progress import Ticker
 from crawler.research.export import FORMATS, export
 from crawler.research.feeds import DEFAULT_MAX_ITEMS, feeds_line, write_feeds
@@ -29,11 +30,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from sqlalchemy import Engine
-
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 # ------------------------------------------------------------------------------------ arguments
@@ -134,10 +130,9 @@ def open_database(*, need_search: bool = False) -> Engine:
     """The engine for ``DATABASE_URL``; a clear error when there is no crawler database there."""
     from sqlalchemy.engine import make_url
 
-    from crawler.cli.app import project_settings
     from crawler.db import current_revision, make_engine, redact
 
-    url: str = project_settings().get("DATABASE_URL")
+    url: str = common.project_settings().get("DATABASE_URL")
     parsed = make_url(url)
     database = parsed.database
     is_file = parsed.get_backend_name() == "sqlite" and bool(database) and database != ":memory:"
@@ -188,12 +183,12 @@ def _output(path: str | None, encoding: str, newline: str | None) -> Iterator[IO
 def cmd_export(args: argparse.Namespace) -> int:
     if args.bom and args.format != "csv":
         print("crawler export: --bom is for --format csv only", file=sys.stderr)
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     try:
         engine = open_database()
     except DatabaseMissing as exc:
         print(f"crawler export: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     filters = Filters(since=args.since, site=args.site, tag=args.tag)
     encoding = "utf-8-sig" if args.bom else "utf-8"
     newline = "" if args.format == "csv" else "\n"
@@ -208,17 +203,17 @@ def cmd_export(args: argparse.Namespace) -> int:
             ticker.done()
     except InputError as exc:
         print(f"crawler export: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     except BrokenPipeError:  # `crawler export | head`: the reader has what it wanted
         with contextlib.suppress(OSError):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return common.EXIT_OK
     finally:
         engine.dispose()
     if args.out not in (None, "-"):
         print(f"exported {count} article(s) to {args.out}", file=sys.stderr)
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def cmd_export_feeds(args: argparse.Namespace) -> int:
@@ -226,10 +221,8 @@ def cmd_export_feeds(args: argparse.Namespace) -> int:
         engine = open_database()
     except DatabaseMissing as exc:
         print(f"crawler export feeds: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    from crawler.cli.app import project_settings
-
-    base_url = args.base_url or project_settings().get("FEED_BASE_URL") or None
+        return common.EXIT_USAGE
+    base_url = args.base_url or common.project_settings().get("FEED_BASE_URL") or None
     try:
         written = write_feeds(
             engine, Path(args.feeds_out), max_items=args.max_items, base_url=base_url
@@ -237,7 +230,7 @@ def cmd_export_feeds(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(feeds_line(written, base_url))
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -246,14 +239,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         engine = open_database(need_search=True)
     except DatabaseMissing as exc:
         print(f"crawler search: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     try:
         # one more than asked, to tell the reader when the limit cut the results
         asked = args.limit + 1 if args.limit < MAX_LIMIT else args.limit
         hits = search(engine, query, since=args.since, site=args.site, limit=asked)
     except InputError as exc:
         print(f"crawler {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return common.EXIT_USAGE
     finally:
         engine.dispose()
     more = len(hits) > args.limit
@@ -261,10 +254,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         for hit in hits:
             print(json.dumps(hit.as_dict(), ensure_ascii=False))
-        return EXIT_OK
+        return common.EXIT_OK
     if not hits:
         print(f"no articles match 「{query}」")
-        return EXIT_OK
+        return common.EXIT_OK
     for n, hit in enumerate(hits, 1):
         date = hit.publish_date.isoformat() if hit.publish_date else "(no date)"
         print(f"{n:>3}. {date}  {hit.site}  {hit.title or '(no title)'}")
@@ -278,4 +271,4 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"the first {len(hits)} results for 「{query}」; more match: --limit N shows more")
     else:
         print(f"{len(hits)} result(s) for 「{query}」")
-    return EXIT_OK
+    return common.EXIT_OK

@@ -14,7 +14,7 @@ from scrapy.spiderloader import SpiderLoader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.cli.app import project_settings
+from crawler.cli.common import project_settings
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
 from crawler.monitoring.check import SiteCheck, assess

@@ -59,7 +59,7 @@ def settings_for(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def use(engine: Engine) -> None:
         url = engine.url.render_as_string(hide_password=False)
-        monkeypatch.setattr("crawler.cli.app.project_settings", lambda: {"DATABASE_URL": url})
+        monkeypatch.setattr("crawler.cli.common.project_settings", lambda: {"DATABASE_URL": url})
 
     return use
 

@@ -68,7 +68,17 @@ def test_help_lists_every_command_and_the_exit_codes() -> None:
     from crawler.cli.app import build_parser
 
     text = build_parser().format_help()
-    for command in ("run", "check", "status", "extract", "db", "export", "search", "enqueue"):
+    for command in (
+        "run",
+        "check",
+        "status",
+        "extract",
+        "db",
+        "export",
+        "search",
+        "enqueue",
+        "frontier",
+    ):
         assert f"\n    {command} " in text, command
     assert "exit status:" in text and "3  (run) another crawl holds the lock file" in text
     assert "``" not in text  # no reStructuredText markup in the terminal

@@ -229,7 +229,7 @@ def test_the_feed_base_url_is_configured_once_and_its_absence_is_said(
 ) -> None:
     url = demo_ro.url.render_as_string(hide_password=False)
     settings = {"DATABASE_URL": url}
-    monkeypatch.setattr("crawler.cli.app.project_settings", lambda: settings)
+    monkeypatch.setattr("crawler.cli.common.project_settings", lambda: settings)
     assert run_cli(["export", "feeds", "--out", str(tmp_path / "a")]) == 0
     assert "relative URLs" in capsys.readouterr().out
     assert 'xmlUrl="site/cn_nhc.atom"' in (tmp_path / "a" / "feeds.opml").read_text("utf-8")

@@ -229,7 +229,7 @@ def test_crawler_search_names_a_missing_database(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'nothing.db'}"
-    monkeypatch.setattr("crawler.cli.app.project_settings", lambda: {"DATABASE_URL": url})
+    monkeypatch.setattr("crawler.cli.common.project_settings", lambda: {"DATABASE_URL": url})
     assert run_cli(["search", "托育"]) == 2
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "nothing.db").exists()

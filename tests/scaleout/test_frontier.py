@@ -26,7 +26,7 @@ def enqueue(tmp: Path, prefix: str, *args: str) -> subprocess.CompletedProcess[s
     env["REDIS_URL"] = ""  # given on the command line instead
     return subprocess.run(
         [
-            *(sys.executable, "-m", "crawler.cli.distributed", *args),
+            *(sys.executable, "-m", "crawler.cli", *args),
             *("--redis-url", REDIS_URL, "-s", f"DISTRIBUTED_KEY_PREFIX={prefix}"),
         ],
         cwd=ROOT,
