@@ -161,9 +161,9 @@ def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from crawler.commands.crawl import FAILING
     from crawler.db import make_engine, redact
     from crawler.db.store import count_rows
+    from crawler.monitoring.health import FAILING, RunStatus
     from crawler.monitoring.reasons import plain_reasons
 
     # long reasons are cut to the terminal's width; mail from cron gets them whole
@@ -176,7 +176,7 @@ def print_summary(crawlers: list[Crawler], settings: Settings) -> bool:
     failed = False
     for crawler in crawlers:
         stats = _stats(crawler)
-        status = stats.get("run/status", "failed")
+        status = stats.get("run/status", RunStatus.FAILED)
         failed = failed or status in FAILING
         name = getattr(crawler.spidercls, "name", "?")
         known = stats.get("storage/unchanged", 0) + stats.get("incremental/skipped_known", 0)

@@ -24,6 +24,7 @@ def register(sub: Any) -> None:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from crawler.db import ensure_schema
+    from crawler.monitoring.health import UNHEALTHY
     from crawler.monitoring.status import MARKS, site_status
 
     url = common.project_settings().get("DATABASE_URL")
@@ -54,8 +55,4 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  ! {line}")
     legend = ", ".join(f"{mark} {status}" for status, mark in MARKS.items())
     print(f"recent: the last {args.runs} runs, newest first ({legend})")
-    return (
-        common.EXIT_FAILED
-        if any(r.status in ("failed", "blocked", "killed") for r in rows)
-        else common.EXIT_OK
-    )
+    return common.EXIT_FAILED if any(r.status in UNHEALTHY for r in rows) else common.EXIT_OK

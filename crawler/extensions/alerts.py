@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.monitoring.health import RunStatus
+
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
@@ -44,7 +46,7 @@ class SiteReport:
     def from_stats(cls, site: str, stats: dict[str, Any]) -> SiteReport:
         return cls(
             site=site,
-            status=str(stats.get("run/status", "failed")),
+            status=str(stats.get("run/status", RunStatus.FAILED)),
             new=int(stats.get("storage/new", 0) or 0),
             new_items=list(stats.get("storage/new_items") or []),
             problems=list(stats.get("run/problems") or []),

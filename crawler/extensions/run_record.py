@@ -16,17 +16,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.db import make_engine, redact
 from crawler.db.models import Article, CrawlRun, Failure
 from crawler.middlewares.incremental import spider_mode
-from crawler.monitoring.health import Problem, Thresholds, run_problems, stale_problem, status_of
+from crawler.monitoring.health import (
+    Problem,
+    RunStatus,
+    Thresholds,
+    run_problems,
+    stale_problem,
+    status_of,
+)
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-
-KILLED = "killed"
-"""The status of a run that never finished: its process is gone (killed, crashed, powered off)."""
 
 
 class RunRecorder:
@@ -87,7 +90,7 @@ class RunRecorder:
             self.crawler.stats.set_value("run/killed_runs", killed)
         if (
             previous is not None
-            and (previous.finished_at is None or previous.status == KILLED)
+            and (previous.finished_at is None or previous.status == RunStatus.KILLED)
             and spider_mode(spider) != "backfill"
         ):
             logger.warning(
@@ -104,7 +107,7 @@ class RunRecorder:
             "site": spider.name,
             "mode": spider_mode(spider),
             "started_at": self.started_at,
-            "status": "running",
+            "status": RunStatus.RUNNING,
             "stats": {"run/host": socket.gethostname(), "run/pid": os.getpid()},
         }
 
@@ -112,7 +115,9 @@ class RunRecorder:
         """Close the site's ``running`` rows whose process is gone as ``killed``; describe them."""
         rows = conn.execute(
             select(CrawlRun.id, CrawlRun.started_at, CrawlRun.stats).where(
-                CrawlRun.site == site, CrawlRun.status == "running", CrawlRun.finished_at.is_(None)
+                CrawlRun.site == site,
+                CrawlRun.status == RunStatus.RUNNING,
+                CrawlRun.finished_at.is_(None),
             )
         ).all()
         closed = []
@@ -124,11 +129,11 @@ class RunRecorder:
             what = f"run {row.id} started {row.started_at:%Y-%m-%d %H:%M:%S} UTC, last seen {when}"
             conn.execute(
                 update(CrawlRun)
-                .where(CrawlRun.id == row.id, CrawlRun.status == "running")
+                .where(CrawlRun.id == row.id, CrawlRun.status == RunStatus.RUNNING)
                 .values(
-                    status=KILLED,
+                    status=RunStatus.KILLED,
                     finished_at=seen,
-                    finish_reason=KILLED,
+                    finish_reason=RunStatus.KILLED,
                     problems=[f"failed: killed: never finished (last seen {when})"],
                 )
             )
@@ -175,7 +180,8 @@ class RunRecorder:
         except SQLAlchemyError as exc:
             problems.append(
                 Problem(
-                    "failed", f"run record not written to {redact(self.url)}: {type(exc).__name__}"
+                    RunStatus.FAILED,
+                    f"run record not written to {redact(self.url)}: {type(exc).__name__}",
                 )
             )
         finally:
@@ -184,7 +190,7 @@ class RunRecorder:
         self.crawler.stats.set_value("run/status", status)
         self.crawler.stats.set_value("run/problems", [str(p) for p in problems])
         for problem in problems:
-            level = logging.WARNING if problem.severity == "warning" else logging.ERROR
+            level = logging.WARNING if problem.severity == RunStatus.WARNING else logging.ERROR
             logger.log(level, "Run of %s: %s", spider.name, problem)
 
     def row(

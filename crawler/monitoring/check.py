@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.monitoring.health import RunStatus
 from crawler.monitoring.reasons import plain_reasons
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
 
@@ -79,12 +80,12 @@ def assess(
     )
     for reason in plain_reasons(stats):
         check.reasons.append(reason)
-    status = str(stats.get("run/status") or "failed")
+    status = str(stats.get("run/status") or RunStatus.FAILED)
     if check.blocked:
         check.worsen("blocked")
-    if status == "degraded" or stats.get("list/degraded"):
+    if status == RunStatus.DEGRADED or stats.get("list/degraded"):
         check.worsen("degraded")
-    if status == "failed":
+    if status == RunStatus.FAILED:
         check.worsen("failed")
     for problem in stats.get("run/problems") or []:
         if "contract:" in problem:

@@ -28,13 +28,42 @@ import itertools
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from crawler.db.models import Article
 
-SEVERITY = {"ok": 0, "warning": 1, "degraded": 2, "failed": 3, "blocked": 4}
+
+class RunStatus(StrEnum):
+    """The status of a run (``crawl_runs.status``, the ``run/status`` stat): the severity of its
+    worst problem, or ``running`` (its row is open) or ``killed`` (it never finished)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    DEGRADED = "degraded"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    RUNNING = "running"
+    """The run has not finished (yet): its row is opened when it starts."""
+    KILLED = "killed"
+    """The run never finished: its process is gone (killed, crashed, powered off); a later run
+    of the site closes its row (:class:`crawler.extensions.run_record.RunRecorder`)."""
+
+
+SEVERITY = {
+    RunStatus.OK: 0,
+    RunStatus.WARNING: 1,
+    RunStatus.DEGRADED: 2,
+    RunStatus.FAILED: 3,
+    RunStatus.BLOCKED: 4,
+}
+"""The statuses a finished run's problems give it, from best to worst."""
+FAILING = frozenset({RunStatus.FAILED, RunStatus.BLOCKED})
+"""A crawl that ends with one of these failed: ``crawler run`` and ``scrapy crawl`` exit 1."""
+UNHEALTHY = FAILING | {RunStatus.KILLED}
+"""A site whose last run has one of these needs a person: ``crawler status`` exits 1."""
 MAX_REPORTED = 20
 """URLs a list stat keeps for the run record (the count is always complete)."""
 
@@ -72,7 +101,7 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    severity: str
+    severity: RunStatus
     message: str
 
     def __str__(self) -> str:
@@ -96,49 +125,58 @@ def run_problems(
     stats: Mapping[str, Any], finish_reason: str | None, limits: Thresholds
 ) -> list[Problem]:
     """What went wrong in a run, from its stats alone."""
-    problems = [Problem("failed", r) for r in stats.get("run/failure_reasons") or []]
+    problems = [Problem(RunStatus.FAILED, r) for r in stats.get("run/failure_reasons") or []]
     if stats.get("run/failed") and not problems:
-        problems.append(Problem("failed", "run marked failed"))
+        problems.append(Problem(RunStatus.FAILED, "run marked failed"))
     if finish_reason not in (None, "finished"):
-        problems.append(Problem("failed", f"finished with reason {finish_reason!r}"))
+        problems.append(Problem(RunStatus.FAILED, f"finished with reason {finish_reason!r}"))
     exceptions = _int(stats, "spider_exceptions/count")
     if exceptions:
-        problems.append(Problem("failed", f"{exceptions} spider exception(s)"))
+        problems.append(Problem(RunStatus.FAILED, f"{exceptions} spider exception(s)"))
     for url in stats.get("list/empty_urls") or []:
-        problems.append(Problem("failed", f"empty list page {url} (layout changed?)"))
+        problems.append(Problem(RunStatus.FAILED, f"empty list page {url} (layout changed?)"))
     for url in stats.get("blocked/urls") or []:
-        problems.append(Problem("blocked", f"blocked at {url}"))
+        problems.append(Problem(RunStatus.BLOCKED, f"blocked at {url}"))
     for url in stats.get("list/no_hits_urls") or []:
-        problems.append(Problem("warning", f"list {url} answered 'no hits' on its first page"))
+        problems.append(
+            Problem(RunStatus.WARNING, f"list {url} answered 'no hits' on its first page")
+        )
     if stats.get("list/fallback_failed"):
         problems.append(
-            Problem("failed", "the column page no longer names the JSON file of its list")
+            Problem(RunStatus.FAILED, "the column page no longer names the JSON file of its list")
         )
     for what in stats.get("list/degraded_selectors") or []:
         problems.append(
-            Problem("degraded", f"list selector {what}; the generic list detection stood in")
+            Problem(
+                RunStatus.DEGRADED, f"list selector {what}; the generic list detection stood in"
+            )
         )
     problems.extend(contract_problems(stats, limits))
     for what in stats.get("run/killed_runs") or []:
-        problems.append(Problem("warning", f"an earlier run was killed: {what}"))
+        problems.append(Problem(RunStatus.WARNING, f"an earlier run was killed: {what}"))
     short = stats.get("article/short_body_urls") or []
     for what in short:
-        problems.append(Problem("warning", f"body cut short? {what}"))
+        problems.append(Problem(RunStatus.WARNING, f"body cut short? {what}"))
     more = _int(stats, "article/short_body") - len(short)
     if more > 0:
-        problems.append(Problem("warning", f"{more} more article(s) with a body cut short?"))
+        problems.append(
+            Problem(RunStatus.WARNING, f"{more} more article(s) with a body cut short?")
+        )
     errors = _int(stats, "fetch/failed") + _int(stats, "article/not_article")
     pages = max(pages_requested(stats), errors, 1)
     if errors and errors / pages > limits.max_error_rate:
         problems.append(
             Problem(
-                "failed", f"{errors} of {pages} pages could not be fetched or were not articles"
+                RunStatus.FAILED,
+                f"{errors} of {pages} pages could not be fetched or were not articles",
             )
         )
     new = _int(stats, "storage/new")
     missing = _int(stats, "storage/new_without_publish_date")
     if new and missing / new > limits.max_missing_date_rate:
-        problems.append(Problem("warning", f"publish_date missing on {missing} of {new} new items"))
+        problems.append(
+            Problem(RunStatus.WARNING, f"publish_date missing on {missing} of {new} new items")
+        )
     return problems
 
 
@@ -155,11 +193,13 @@ def pages_requested(stats: Mapping[str, Any]) -> int:
 def contract_problems(stats: Mapping[str, Any], limits: Thresholds) -> list[Problem]:
     """The site contract's breaches, from the ``contract/…`` stats the spider counted."""
     problems = [
-        Problem("warning", f"contract: list page {what}")
+        Problem(RunStatus.WARNING, f"contract: list page {what}")
         for what in stats.get("contract/short_lists") or []
     ]
     problems.extend(
-        Problem("warning", f"contract: list page {url} shows no date in the contract's format")
+        Problem(
+            RunStatus.WARNING, f"contract: list page {url} shows no date in the contract's format"
+        )
         for url in stats.get("contract/undated_lists") or []
     )
     articles = _int(stats, "contract/articles")
@@ -168,7 +208,10 @@ def contract_problems(stats: Mapping[str, Any], limits: Thresholds) -> list[Prob
         if articles and missing / articles > limits.max_missing_field_rate:
             name = key.rsplit("/", 1)[-1]
             problems.append(
-                Problem("warning", f"contract: {name} missing on {missing} of {articles} articles")
+                Problem(
+                    RunStatus.WARNING,
+                    f"contract: {name} missing on {missing} of {articles} articles",
+                )
             )
     return problems
 
@@ -205,11 +248,11 @@ def stale_problem(
     allowed = max(limits.stale_factor * usual, limits.stale_min_days)
     if quiet > allowed:
         return Problem(
-            "warning",
+            RunStatus.WARNING,
             f"no new item for {quiet} days (newest {dates[0]}; usually every {usual:.0f} days)",
         )
     return None
 
 
-def status_of(problems: list[Problem]) -> str:
-    return max((p.severity for p in problems), key=SEVERITY.__getitem__, default="ok")
+def status_of(problems: list[Problem]) -> RunStatus:
+    return max((p.severity for p in problems), key=SEVERITY.__getitem__, default=RunStatus.OK)

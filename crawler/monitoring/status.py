@@ -9,16 +9,17 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, CrawlRun
+from crawler.monitoring.health import RunStatus
 from crawler.monitoring.reasons import plain_reasons
 
-MARKS = {
-    "ok": "o",
-    "warning": "w",
-    "degraded": "d",
-    "failed": "F",
-    "blocked": "B",
-    "killed": "K",
-    "running": "r",
+MARKS: dict[str, str] = {
+    RunStatus.OK: "o",
+    RunStatus.WARNING: "w",
+    RunStatus.DEGRADED: "d",
+    RunStatus.FAILED: "F",
+    RunStatus.BLOCKED: "B",
+    RunStatus.KILLED: "K",
+    RunStatus.RUNNING: "r",
 }
 """One character per run in the 'recent' column, newest first (``killed``: a run that never
 finished, closed by a later run; see :class:`crawler.extensions.run_record.RunRecorder`)."""
