@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from crawler.items import FIELD_NAMES
+
 BOT_NAME = "policy-crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -76,8 +78,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.extraction.ArticleExtractionMiddleware": 10,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.normalize.NormalizePipeline": 100,
-    "crawler.pipelines.tagging.TaggingPipeline": 200,
+    # Records arrive prepared (normalised, tagged, signed: crawler.records.prepare); what the
+    # storage contract refuses is dropped here, with its reason.
+    "crawler.pipelines.checks.RecordCheckPipeline": 100,
     "crawler.pipelines.storage.StoragePipeline": 800,
 }
 EXTENSIONS = {
@@ -141,6 +144,9 @@ FEEDS = {
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = list(FIELD_NAMES)
+"""The record's fields (``crawler.items``), in order; what its preparation made for the store
+(the body's signature) is not exported."""
 
 # --- Runtime -------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -20,9 +20,14 @@ from crawler.db.store import sign_here
 from crawler.dedup.minhash import signature
 from crawler.extensions.config import ConfigError, validate
 from crawler.extraction import extract_article
-from crawler.records.workers import ArticleExtractor, Signer
+from crawler.items import PolicyArticle
+from crawler.records.prepare import ArticleContext, extract_prepared
+from crawler.records.workers import ArticleExtractor, Signer, page_args
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+CONTEXT = ArticleContext(site="test")
 
 
 def article_responses(site: str) -> list[HtmlResponse]:
@@ -36,24 +41,14 @@ def article_responses(site: str) -> list[HtmlResponse]:
     return out
 
 
-@pytest.mark.parametrize("site", ["zj_jyt", "cn_gov"])
-def test_workers_extract_what_the_crawl_thread_extracts(site: str) -> None:
-    responses = article_responses(site)
-    assert len(responses) >= 2
-    extractor = ArticleExtractor(workers=1)
-    try:
-        assert extractor.in_workers
+def record_here(response: HtmlResponse) -> dict[str, object]:
+    """The record of an article page prepared on this thread (fetch time and signature aside)."""
+    return record_of(extract_prepared(*page_args(response, None), CONTEXT))
 
-        async def extract_all() -> list[dict[str, object]]:
-            pages = await asyncio.gather(*(extractor.article(r) for r in responses))
-            return [asdict(page) for page in pages]
 
-        in_workers = asyncio.run(extract_all())
-    finally:
-        extractor.close()
-    inline = [asdict(extract_article(r)) for r in responses]
-    assert in_workers == inline
-    assert all(page["kind"] == "article" and page["title"] for page in in_workers)
+def record_of(item: object) -> dict[str, object]:
+    assert isinstance(item, PolicyArticle)
+    return {k: v for k, v in asdict(item).items() if k not in ("fetched_at", "signature")}
 
 
 def test_a_dead_worker_costs_no_page(caplog: pytest.LogCaptureFixture) -> None:
@@ -61,18 +56,18 @@ def test_a_dead_worker_costs_no_page(caplog: pytest.LogCaptureFixture) -> None:
     extractor = ArticleExtractor(workers=1)
 
     async def kill_then_extract() -> dict[str, object]:
-        await extractor.article(response)  # the worker is up
+        await extractor.prepared(response, None, CONTEXT)  # the worker is up
         pids = extractor.pids()
         assert pids
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
-        return asdict(await extractor.article(response))
+        return record_of(await extractor.prepared(response, None, CONTEXT))
 
     try:
-        page = asyncio.run(kill_then_extract())
+        record = asyncio.run(kill_then_extract())
     finally:
         extractor.close()
-    assert page == asdict(extract_article(response))
+    assert record == record_here(response)
     assert not extractor.in_workers  # the rest of the run extracts on the crawl's thread
     assert "Extraction worker process failed" in caplog.text
 
@@ -81,8 +76,8 @@ def test_no_workers_means_extraction_on_the_crawl_thread() -> None:
     extractor = ArticleExtractor(workers=0)
     assert not extractor.in_workers
     response = article_responses("cn_gov")[0]
-    page = asyncio.run(extractor.article(response))
-    assert asdict(page) == asdict(extract_article(response))
+    record = asyncio.run(extractor.prepared(response, None, CONTEXT))
+    assert record_of(record) == record_here(response)
 
 
 def test_a_negative_worker_count_is_a_configuration_error() -> None:
@@ -118,7 +113,7 @@ def test_signatures_from_workers_equal_those_made_here(caplog: pytest.LogCapture
 
 KILLED_CRAWL = """
 import os, signal, time
-from crawler.records.workers import ArticleExtractor, Signer
+from crawler.records.workers import ArticleExtractor, Signer, page_args
 
 if __name__ == "__main__":
     extractor, signer = ArticleExtractor(1), Signer(1)
@@ -162,6 +157,8 @@ def _alive(pid: int) -> bool:
 class _Spider:
     """What the middleware needs of a PolicySpider: an ``extract_page`` coroutine."""
 
+    extract_in_workers = True
+
     def __init__(self) -> None:
         self.extracted: list[str] = []
 
@@ -197,26 +194,20 @@ def test_the_middleware_extracts_article_pages_before_their_callback() -> None:
 
 
 @pytest.mark.parametrize("site", ["zj_jyt", "cn_gov"])
-def test_records_prepared_in_workers_equal_what_the_pipelines_make(site: str) -> None:
-    from types import SimpleNamespace
-
-    from crawler.items import PolicyArticle, PreparedArticle
-    from crawler.pipelines.normalize import NormalizePipeline
-    from crawler.pipelines.tagging import TaggingPipeline
-    from crawler.records.prepare import ArticleContext, build_article
-    from crawler.records.vocabulary import Vocabulary
+def test_records_prepared_in_workers_equal_those_prepared_in_the_crawl(site: str) -> None:
+    """One path: the same preparation in a worker process and in the crawl's process (no worker,
+    or a page not extracted on its way) gives the same record, normalised, tagged and signed."""
+    from crawler.items import PolicyArticle
+    from crawler.records.prepare import ArticleContext, extract_prepared
+    from crawler.records.workers import page_args
 
     responses = article_responses(site)
     assert responses
     context = ArticleContext(site=site, source_name="某某局", listed={"topic": "列表里的主题"})
-    crawler = SimpleNamespace(spider=None)
-    normalize = NormalizePipeline(crawler)  # type: ignore[arg-type]
-    tagging = TaggingPipeline(crawler, Vocabulary.load())  # type: ignore[arg-type]
 
-    def pipelines(item: object) -> dict[str, object]:
-        out = tagging.process_item(normalize.process_item(item))
-        assert isinstance(out, PolicyArticle)
-        return {k: v for k, v in asdict(out).items() if k != "fetched_at"}
+    def record(item: object) -> dict[str, object]:
+        assert isinstance(item, PolicyArticle)
+        return {k: v for k, v in asdict(item).items() if k not in ("fetched_at", "signature")}
 
     extractor = ArticleExtractor(workers=1)
     try:
@@ -228,20 +219,19 @@ def test_records_prepared_in_workers_equal_what_the_pipelines_make(site: str) ->
     finally:
         extractor.close()
     tagged = 0
-    for response, record in zip(responses, prepared, strict=True):
-        assert type(record) is PreparedArticle
-        inline = build_article(extract_article(response), response.url, context)
-        assert type(inline) is PolicyArticle
-        expected = pipelines(inline)  # normalised and tagged by the pipelines
-        got = {k: v for k, v in asdict(record).items() if k != "fetched_at"}
-        assert got == expected
-        assert pipelines(record) == got  # and the pipelines pass a prepared record as it is
-        assert record.topic == "列表里的主题" and record.content_hash
-        made_here = signature(record.body_text)
-        assert made_here is not None and record.signature is not None  # signed in the worker
-        assert record.signature.values.tolist() == made_here.values.tolist()
-        assert record.signature.band_keys() == made_here.band_keys()
-        tagged += bool(record.tags)
+    for response, item in zip(responses, prepared, strict=True):
+        here = extract_prepared(*page_args(response, None), context)
+        assert isinstance(item, PolicyArticle) and isinstance(here, PolicyArticle)
+        assert record(item) == record(here)
+        assert item.topic == "列表里的主题" and item.content_hash
+        assert item.page_chars is not None and item.page_chars == here.page_chars
+        made_here = signature(item.body_text)
+        assert made_here is not None and item.signature is not None  # signed in the worker
+        assert here.signature is not None
+        assert item.signature.values.tolist() == made_here.values.tolist()
+        assert here.signature.values.tolist() == made_here.values.tolist()
+        assert item.signature.band_keys() == made_here.band_keys()
+        tagged += bool(item.tags)
     assert tagged  # the vocabulary found something: the comparison covers the tags
 
 
@@ -254,8 +244,9 @@ def test_workers_run_at_the_configured_lower_cpu_priority() -> None:
     try:
         # a job done by each: the workers have started (and set their priority first)
         assert signer([None]) == [None]
-        page = asyncio.run(extractor.article(article_responses("zj_jyt")[0]))
-        assert page.kind == "article"
+        context = ArticleContext(site="zj_jyt")
+        record = asyncio.run(extractor.prepared(article_responses("zj_jyt")[0], None, context))
+        assert isinstance(record, PolicyArticle)
         assert [nice(pid) for pid in extractor.pids()] == [min(19, own + 5)]
         assert [nice(pid) for pid in signer.pids()] == [min(19, own + 3)]
     finally:
@@ -263,31 +254,35 @@ def test_workers_run_at_the_configured_lower_cpu_priority() -> None:
         signer.close()
 
 
-def test_a_spider_that_builds_its_own_records_gets_extracted_pages() -> None:
+def test_a_spider_that_builds_its_own_records_prepares_them_in_the_crawl() -> None:
+    """``extract_in_workers = False``: the middleware leaves its pages alone, and the spider
+    extracts, builds (its own way) and prepares them in the crawl's process, the same way."""
+    from types import SimpleNamespace
+
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
-    from crawler.extraction import ExtractedPage
-    from crawler.items import PolicyArticle, PreparedArticle
+    from crawler.items import PolicyArticle
+    from crawler.middlewares.extraction import PAGE_META, ArticleExtractionMiddleware
     from crawler.spiders.cn_gov import CnGovSpider
 
     class OwnRecords(CnGovSpider):
         name = "own_records"
+        extract_in_workers = False
 
         def build_item(self, page, response, listed):  # type: ignore[no-untyped-def]
             item = super().build_item(page, response, listed)
-            item.topic = "自定"
+            item.topic = " 自定 "
             return item
 
-    response = article_responses("cn_gov")[0]
-    request = Request(response.url, cb_kwargs={"listed": {}})
-    results = {}
-    for cls in (CnGovSpider, OwnRecords):
-        crawler = get_crawler(cls, {"EXTRACTION_WORKERS": 0})
-        spider = cls.from_crawler(crawler)
-        results[cls] = asyncio.run(spider.extract_page(response, request))
-    assert type(results[CnGovSpider]) is PreparedArticle
-    own = results[OwnRecords]
-    assert isinstance(own, ExtractedPage)  # only extracted: its record is built by the spider
-    item = OwnRecords.from_crawler(get_crawler(OwnRecords)).build_item(own, response, {})
-    assert isinstance(item, PolicyArticle) and item.topic == "自定"
+    page = article_responses("cn_gov")[0]
+    spider = OwnRecords.from_crawler(get_crawler(OwnRecords, {"EXTRACTION_WORKERS": 0}))
+    request = Request(page.url, meta={"pc_kind": "article"}, cb_kwargs={"listed": {}})
+    response = page.replace(request=request)
+    middleware = ArticleExtractionMiddleware(SimpleNamespace(spider=spider))  # type: ignore[arg-type]
+    asyncio.run(middleware.process_response(request, response))
+    assert PAGE_META not in request.meta  # not extracted on its way
+    [item] = spider.parse_article(response, {})
+    assert isinstance(item, PolicyArticle)
+    assert item.topic == "自定"  # its own build, then normalised
+    assert item.content_hash and item.signature is not None  # and prepared: hashed, signed

@@ -6,19 +6,19 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crawler.db.failures import FailureLog
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult, write_isolated
-from crawler.items import Attachment, PolicyArticle
+from crawler.items import Attachment, PolicyArticle, as_record
 
 logger = logging.getLogger(__name__)
 
 
 def item_to_json(item: PolicyArticle) -> str:
-    return json.dumps(asdict(item), ensure_ascii=False, sort_keys=True)
+    return json.dumps(as_record(item), ensure_ascii=False, sort_keys=True)
 
 
 def item_from_dict(data: dict[str, Any]) -> PolicyArticle:

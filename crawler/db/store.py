@@ -58,10 +58,16 @@ from crawler.db.models import (
     Source,
     utcnow,
 )
-from crawler.dedup.minhash import NEAR_DUPLICATE_JACCARD, Signature, document_key, signature
+from crawler.dedup.minhash import (
+    NEAR_DUPLICATE_JACCARD,
+    Signature,
+    document_key,
+    signable,
+    signature,
+)
 from crawler.dedup.urls import url_key
 from crawler.extraction.normalize import to_simplified
-from crawler.items import PolicyArticle, PreparedArticle
+from crawler.items import PolicyArticle
 
 logger = logging.getLogger(__name__)
 
@@ -516,13 +522,12 @@ class ArticleStore:
             conn.execute(insert(ATTACHMENTS), rows)
 
     def _signatures(self, items: list[PolicyArticle]) -> list[Signature | None]:
-        """The items' MinHash signatures: those made with a prepared article in the extraction
-        worker (:class:`PreparedArticle`), the others by :attr:`signer`."""
-        unsigned = [n for n, item in enumerate(items) if not isinstance(item, PreparedArticle)]
+        """The items' MinHash signatures: made where each record was prepared
+        (:mod:`crawler.records.prepare`); the bodies that come unsigned (items replayed from the
+        spool, or written by other code) are signed by :attr:`signer`."""
+        out = [item.signature for item in items]
+        unsigned = [n for n, sig in enumerate(out) if sig is None and signable(items[n].body_text)]
         signed = self.signer([items[n].body_text for n in unsigned]) if unsigned else []
-        out: list[Signature | None] = [
-            item.signature if isinstance(item, PreparedArticle) else None for item in items
-        ]
         for n, sig in zip(unsigned, signed, strict=True):
             out[n] = sig
         return out

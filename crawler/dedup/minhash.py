@@ -107,6 +107,13 @@ def _empty_minhash() -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity)
 
 
+def signable(body_text: str | None) -> bool:
+    """Whether :func:`signature` gives ``body_text`` a signature (it is long enough to compare)."""
+    if not body_text or len(body_text) < MIN_BODY_CHARS:  # (normalising only shortens it)
+        return False
+    return len(normalised_text(to_simplified(body_text))) >= MIN_BODY_CHARS
+
+
 def signature(body_text: str | None) -> Signature | None:
     """The MinHash signature of a body, or None when it is too short to compare.
 

@@ -25,12 +25,12 @@ class ArticleExtractionMiddleware:
     own per-response work on the crawl's thread (measured with cProfile: 200 coroutine steps
     instead of 100 per page). Awaited here instead, in the downloader middleware chain, the
     callback is an ordinary function that finds the page's record ready in
-    ``request.meta[PAGE_META]``: built, normalised and tagged in the worker too
-    (:mod:`crawler.records.prepare`), so that the pipelines have that much less to do on the crawl's
-    thread.
+    ``request.meta[PAGE_META]``: built, normalised, tagged and signed in the worker too
+    (:mod:`crawler.records.prepare`), so that the pipelines only check and store it.
 
     It acts on responses of article requests (``meta["pc_kind"] == "article"``) with status 200
-    of spiders that have an ``extract_page(response, request)`` coroutine (``PolicySpider``).
+    of spiders that have an ``extract_page(response, request)`` coroutine and
+    ``extract_in_workers`` (``PolicySpider``).
     It runs last among the ``process_response`` methods (lowest order): after redirects,
     retries and decompression.
     Without it the spider extracts on the crawl's thread.
@@ -44,9 +44,11 @@ class ArticleExtractionMiddleware:
         return cls(crawler)
 
     async def process_response(self, request: Request, response: Response) -> Response:
-        extract = getattr(self.crawler.spider, "extract_page", None)
+        spider = self.crawler.spider
+        extract = getattr(spider, "extract_page", None)
         if (
             extract is not None
+            and getattr(spider, "extract_in_workers", False)
             and response.status == 200
             and request.meta.get("pc_kind") == "article"
         ):

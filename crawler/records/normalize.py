@@ -61,12 +61,22 @@ def normalize_article(item: PolicyArticle, now: dt.datetime | None = None) -> Po
     item.tags = sorted({t.strip() for t in item.tags if t and t.strip()})
     item.attachments = _attachments(item.attachments)
     fit_text(item)
-    if not item.title and not item.body_text:
-        raise DropItem(f"no title and no body text at {item.url}")
+    reason = unusable(item)
+    if reason is not None:
+        raise DropItem(reason)
     if item.fetched_at is None:
         item.fetched_at = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     item.content_hash = content_hash(item.title, item.body_text)
     return item
+
+
+def unusable(item: PolicyArticle) -> str | None:
+    """Why a record cannot be stored (no URL, or neither a title nor a body), or None."""
+    if not item.url:
+        return "article has no URL"
+    if not item.title and not item.body_text:
+        return f"no title and no body text at {item.url}"
+    return None
 
 
 def _attachments(attachments: list[Attachment]) -> list[Attachment]:

@@ -1,21 +1,20 @@
-"""An article page made into its stored record: built, normalised and tagged in one pure step.
+"""An article page made into its stored record, in one pure step: extracted, built, normalised,
+tagged and signed (:func:`extract_prepared`).
 
-The spider builds a :class:`~crawler.items.PolicyArticle` from the extracted page (values that a
-list record gave win over the page's), and the item pipelines normalise and tag it. All of this
-depends only on the page and on plain values known when the page arrives (the spider's name and
-source, the list record, two response headers, the vocabulary file), so it runs where the page is
-extracted: in the extraction worker processes (:mod:`crawler.records.workers`), off the crawl's
-thread. The result is a :class:`~crawler.items.PreparedArticle`, which the normalisation and tagging
-pipelines pass through instead of doing the same work again; it carries the MinHash signature of
-its body, which the storage writer would otherwise have had computed. Items made any other way (a
-spider's own, an extraction on the crawl's thread) are normalised and tagged by the pipelines and
-signed by the writer, as before; either way the stored record is the same
-(``tests/test_workers.py`` compares the two on fixture pages).
+The record depends only on the page and on plain values known when the page arrives (the
+spider's name and source, the list record, two response headers, the vocabulary file), so the
+step runs where the page is extracted: in the extraction worker processes
+(:mod:`crawler.records.workers`), off the crawl's thread, or, with ``EXTRACTION_WORKERS = 0`` or
+for a spider that builds its own records (``extract_in_workers = False``), in the crawl's process.
+It is the same function either way, and so is the record; the pipelines then only check and store
+it. The record carries the MinHash signature of its body, which the storage writer would otherwise
+have had computed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +25,7 @@ from scrapy.exceptions import DropItem
 from crawler.dedup.minhash import signature
 from crawler.extraction import ExtractedPage
 from crawler.extraction.extract import extract_bytes
-from crawler.items import FIELD_NAMES, PolicyArticle, PreparedArticle
+from crawler.items import FIELD_NAMES, PolicyArticle
 from crawler.records.normalize import normalize_article
 from crawler.records.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 
@@ -108,22 +107,24 @@ def tag_article(item: PolicyArticle, vocab: Vocabulary) -> PolicyArticle:
     return item
 
 
-def prepare_article(page: ExtractedPage, url: str, context: ArticleContext) -> PolicyArticle:
-    """The record of an article page, normalised and tagged, with the MinHash signature of its
-    body for the storage writer: a :class:`PreparedArticle`.
+def prepare(item: PolicyArticle, vocab: Vocabulary, page_chars: int | None = None) -> PolicyArticle:
+    """Make ``item`` the record to store, in place: normalised, tagged, its body signed (and the
+    size of its page noted, for the health rule that flags a body cut short).
 
-    An item that normalisation refuses (no title and no body) comes back as a plain
-    :class:`PolicyArticle`, for the pipeline to drop with its reason where it is counted."""
-    item = build_article(page, url, context)
+    An item that normalisation refuses (no title and no body) comes back neither tagged nor
+    signed, for the pipeline to drop with its reason where it is counted."""
+    item.page_chars = page_chars
     try:
         normalize_article(item)
     except DropItem:
         return item
-    tag_article(item, vocabulary(context.vocabulary))
-    values = {name: getattr(item, name) for name in FIELD_NAMES}
-    return PreparedArticle(
-        **values, signature=signature(item.body_text), page_chars=page.page_chars
-    )
+    tag_article(item, vocab)
+    item.signature = signature(item.body_text)
+    return item
+
+
+Build = Callable[[ExtractedPage, str, ArticleContext], PolicyArticle]
+"""Builds the item of an extracted article page (:func:`build_article`, or a spider's own)."""
 
 
 def extract_prepared(
@@ -132,12 +133,14 @@ def extract_prepared(
     content_type: str | None,
     selectors: Mapping[str, str] | None,
     context: ArticleContext,
+    build: Build = build_article,
 ) -> ExtractedPage | PolicyArticle:
-    """Extract an article page and prepare its record (the job of an extraction worker).
+    """Extract an article page and prepare its record: the one path of every article page, in an
+    extraction worker or in the crawl's process.
 
     Returns the record, or the extracted page when it is not an article (the spider records
-    why), so that a page's text crosses the pipe from the worker once."""
+    why), so that a page's text crosses the pipe from a worker once."""
     page = extract_bytes(body, url, content_type, "article", selectors)
     if page.kind != "article":
         return page
-    return prepare_article(page, url, context)
+    return prepare(build(page, url, context), vocabulary(context.vocabulary), page.page_chars)

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from crawler.dedup.minhash import Signature, signature
 from crawler.extraction import ExtractedPage
-from crawler.extraction.extract import extract_bytes
 from crawler.records.prepare import extract_prepared
 
 if TYPE_CHECKING:
@@ -356,6 +355,15 @@ class Signer(_Workers[ProcessPoolExecutor]):
         return [signature(body) for body in bodies]
 
 
+def page_args(
+    response: Response, selectors: Mapping[str, str] | None
+) -> tuple[bytes, str, str | None, dict[str, str] | None]:
+    """What extracting ``response`` takes: its body, URL, Content-Type, and the field selectors."""
+    ctype = response.headers.get(b"Content-Type") if response.headers else None
+    content_type = ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype
+    return response.body, response.url, content_type, dict(selectors or {}) or None
+
+
 class ArticleExtractor(_Workers[LoopPool]):
     """Extracts article pages on the crawl's thread or in worker processes (:class:`LoopPool`)."""
 
@@ -372,40 +380,17 @@ class ArticleExtractor(_Workers[LoopPool]):
     def _stop(self, pool: LoopPool) -> None:
         pool.close()
 
-    @staticmethod
-    def _args(
-        response: Response, selectors: Mapping[str, str] | None
-    ) -> tuple[bytes, str, str | None, str, dict[str, str] | None]:
-        ctype = response.headers.get(b"Content-Type") if response.headers else None
-        content_type = ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype
-        return response.body, response.url, content_type, "article", dict(selectors or {}) or None
-
-    def extract(
-        self, response: Response, selectors: Mapping[str, str] | None = None
-    ) -> ExtractedPage:
-        """The article fields of ``response``, extracted on the calling thread."""
-        return extract_bytes(*self._args(response, selectors))
-
-    async def article(
-        self, response: Response, selectors: Mapping[str, str] | None = None
-    ) -> ExtractedPage:
-        """The article fields of ``response`` (as :func:`crawler.extraction.extract_article`),
-        extracted in a worker process while the crawl goes on."""
-        page: ExtractedPage = await self._run(extract_bytes, *self._args(response, selectors))
-        return page
-
     async def prepared(
         self,
         response: Response,
         selectors: Mapping[str, str] | None,
         context: ArticleContext,
     ) -> ExtractedPage | PolicyArticle:
-        """The record of the article page ``response``, extracted, built, normalised and tagged
-        in a worker process (:func:`crawler.records.prepare.extract_prepared`); the extracted page
-        when it is not an article."""
-        body, url, content_type, _, selected = self._args(response, selectors)
+        """The record of the article page ``response``, extracted, built, normalised, tagged and
+        signed in a worker process (:func:`crawler.records.prepare.extract_prepared`, on the
+        calling thread without workers); the extracted page when it is not an article."""
         result: ExtractedPage | PolicyArticle = await self._run(
-            extract_prepared, body, url, content_type, selected, context
+            extract_prepared, *page_args(response, selectors), context
         )
         return result
 

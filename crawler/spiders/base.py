@@ -40,8 +40,8 @@ from crawler.items import PageSeen, PolicyArticle
 from crawler.middlewares.extraction import PAGE_META
 from crawler.middlewares.incremental import spider_mode
 from crawler.monitoring.antibot import blocked_reason
-from crawler.records.prepare import ArticleContext, build_article
-from crawler.records.workers import ArticleExtractor
+from crawler.records.prepare import ArticleContext, build_article, extract_prepared
+from crawler.records.workers import ArticleExtractor, page_args
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
 
 if TYPE_CHECKING:
@@ -84,6 +84,11 @@ class PolicySpider(scrapy.Spider):
     """Selectors that win over the generic extractor, by field (title, body, publish_date...)."""
     require_tags: ClassVar[bool] = False
     """Keep only articles that match the topic vocabulary (for general news lists)."""
+    extract_in_workers: ClassVar[bool] = True
+    """Article pages are extracted and their records prepared in the extraction worker processes
+    (:mod:`crawler.records.workers`). False for a spider that builds its own records (overrides
+    :meth:`build_item`, which cannot travel to a worker): the same steps then run in the crawl's
+    process."""
     render_js: ClassVar[bool] = False
     """Render this site's pages in a real browser (scrapy-playwright with the system Chromium),
     for sites whose lists need JavaScript: ``pip install scrapy-playwright`` and
@@ -348,14 +353,26 @@ class PolicySpider(scrapy.Spider):
     async def extract_page(
         self, response: Response, request: scrapy.Request
     ) -> ExtractedPage | PolicyArticle:
-        """The page's record, extracted, built, normalised and tagged in a worker process
+        """The page's record, extracted, built, normalised, tagged and signed in a worker process
         (awaited by :class:`~crawler.middlewares.extraction.ArticleExtractionMiddleware` before
-        :meth:`parse_article`); the extracted page when it is not an article, or when the
-        spider builds its records itself (overrides :meth:`build_item`)."""
-        if type(self).build_item is not PolicySpider.build_item:
-            return await self.extractor.article(response, self.field_selectors or None)
+        :meth:`parse_article`, for spiders that ``extract_in_workers``); the extracted page when
+        it is not an article."""
         context = self.article_context(response, request.cb_kwargs.get("listed"))
         return await self.extractor.prepared(response, self.field_selectors or None, context)
+
+    def prepare_here(
+        self, response: Response, listed: Mapping[str, Any] | None
+    ) -> ExtractedPage | PolicyArticle:
+        """The same as :meth:`extract_page`, in the crawl's process, with the records built by
+        :meth:`build_item`: for a spider that does not ``extract_in_workers``, or a page that
+        was not extracted on its way (the middleware switched off)."""
+        context = self.article_context(response, listed)
+
+        def build(page: ExtractedPage, url: str, context: ArticleContext) -> PolicyArticle:
+            return self.build_item(page, response, listed or {})
+
+        args = page_args(response, self.field_selectors or None)
+        return extract_prepared(*args, context, build)
 
     def article_context(
         self, response: Response, listed: Mapping[str, Any] | None = None
@@ -390,14 +407,10 @@ class PolicySpider(scrapy.Spider):
             return
         if self.check_blocked(response):
             return
-        if isinstance(ready, PolicyArticle):  # prepared in a worker process
-            self.succeeded(response)
-            self.check_contract(ready)
-            yield ready
-            return
-        # not extracted on the way (middleware disabled): extract here, pipelines normalise
-        page = ready or self.extractor.extract(response, self.field_selectors or None)
-        if page.kind != "article":
+        if ready is None:  # not prepared on its way: here, the same way
+            ready = self.prepare_here(response, listed)
+        if isinstance(ready, ExtractedPage):  # not an article
+            page = ready
             stats = self.stats
             stats.inc_value("article/not_article")
             _remember(stats, "article/not_article_urls", response.url)
@@ -406,9 +419,8 @@ class PolicySpider(scrapy.Spider):
             self.record_failure(response.request, response.url, f"not an article ({reason})")
             return
         self.succeeded(response)
-        item = self.build_item(page, response, listed or {})
-        self.check_contract(item)
-        yield item
+        self.check_contract(ready)
+        yield ready
 
     def check_contract(self, item: PolicyArticle) -> None:
         """Count the contract's article fields that ``item`` lacks (``contract/missing/…``)."""
@@ -421,8 +433,9 @@ class PolicySpider(scrapy.Spider):
         self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
     ) -> PolicyArticle:
         """The item from the extracted page (:func:`crawler.records.prepare.build_article`): values
-        a list record gave win over the page's. A spider that overrides it has its article pages
-        only extracted in the workers, and its records built, normalised and tagged here."""
+        a list record gave win over the page's. A spider that overrides it sets
+        ``extract_in_workers = False``: its pages are then extracted and its records built and
+        prepared in the crawl's process (the same preparation, :meth:`prepare_here`)."""
         return build_article(page, response.url, self.article_context(response, listed))
 
     # --- failures ----------------------------------------------------------------------------

@@ -197,10 +197,6 @@ def test_signatures_are_datasketch_minhashes_value_for_value() -> None:
 def test_prepared_articles_bring_their_signatures_and_the_signer_signs_the_rest(
     engine: Engine,
 ) -> None:
-    from dataclasses import asdict
-
-    from crawler.items import PreparedArticle
-
     signed: list[str | None] = []
 
     def signer(bodies: list[str | None]) -> list[object]:
@@ -210,10 +206,11 @@ def test_prepared_articles_bring_their_signatures_and_the_signer_signs_the_rest(
     store = ArticleStore(engine, signer=signer)  # type: ignore[arg-type]
     original = item("https://www.gov.cn/a.htm")
     repost = item("https://edu.sh.gov.cn/c.html", body="（转载）" + BODY, site="sh_edu")
-    prepared = PreparedArticle(**asdict(repost), signature=signature(repost.body_text))
-    store.write([original], SourceInfo("cn_gov"))
-    result = store.write([prepared], SourceInfo("sh_edu"))
-    assert signed == [BODY]  # the prepared article was not signed again
+    repost.signature = signature(repost.body_text)  # as crawler.records.prepare signs it
+    short = item("https://www.gov.cn/b.htm", body="见附件。")
+    store.write([original, short], SourceInfo("cn_gov"))
+    result = store.write([repost], SourceInfo("sh_edu"))
+    assert signed == [BODY]  # the signed one was not signed again, nor a body too short to sign
     assert result.layers["near"] == 1  # its own signature found the original
 
 

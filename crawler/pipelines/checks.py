@@ -1,10 +1,11 @@
-"""The normalisation pipeline: every PolicyArticle normalised before it is stored
-(:func:`crawler.records.normalize.normalize_article`).
+"""The record checks: what the storage contract refuses is dropped, with its reason.
 
-Article pages extracted in worker processes arrive normalised there already
-(:class:`~crawler.items.PreparedArticle`, see :mod:`crawler.records.prepare`) and pass through; the
-pipeline counts those whose body is a tiny fraction of their page's text
-(``article/short_body``, a health warning: the body was probably cut short).
+Every article record arrives prepared (built, normalised, tagged and signed by
+:mod:`crawler.records.prepare`, in an extraction worker or in the crawl's process). This pipeline
+drops the records normalisation refused (no title and no body:
+:func:`crawler.records.normalize.unusable`) and, for spiders with ``require_tags``, those no topic
+of the vocabulary matched; it counts the articles whose body is a tiny fraction of their page's
+text (``article/short_body``, a health warning: the body was probably cut short).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Self
 
-from crawler.items import PolicyArticle, PreparedArticle
+from scrapy.exceptions import DropItem
+
+from crawler.items import PolicyArticle
 from crawler.monitoring.health import MAX_REPORTED, Thresholds, short_body
-from crawler.records.normalize import normalize_article
+from crawler.records.normalize import unusable
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class NormalizePipeline:
+class RecordCheckPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = getattr(crawler, "settings", None)
@@ -34,13 +37,19 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item: object) -> object:
-        if isinstance(item, PolicyArticle) and not isinstance(item, PreparedArticle):
-            return normalize_article(item)
-        if isinstance(item, PreparedArticle):  # normalised in the extraction worker
-            self.check_body(item)
+        if not isinstance(item, PolicyArticle):
+            return item  # a page seen again (PageSeen)
+        reason = unusable(item)
+        if reason is not None:
+            raise DropItem(reason)
+        if not item.tags and getattr(self.crawler.spider, "require_tags", False):
+            raise DropItem(
+                f"no topic tag matches {item.url} (the spider keeps tagged articles only)"
+            )
+        self.check_body(item)
         return item
 
-    def check_body(self, item: PreparedArticle) -> None:
+    def check_body(self, item: PolicyArticle) -> None:
         """Count an article whose body is a tiny fraction of its page's text (cut short?)."""
         page = item.page_chars
         if page is None or not short_body(item.body_text, page, self.limits):
