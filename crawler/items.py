@@ -84,6 +84,14 @@ FIELD_NAMES = tuple(f.name for f in fields(PolicyArticle) if not f.metadata.get(
 (not what its preparation made for the pipelines: :data:`MADE`)."""
 
 
+TEXT_FIELD_NAMES = tuple(
+    f.name
+    for f in fields(PolicyArticle)
+    if f.name in FIELD_NAMES and f.type in ("str", "str | None")
+)
+"""The fields that hold one text each (not a list), in order."""
+
+
 def as_record(item: PolicyArticle) -> dict[str, Any]:
     """The fields of ``item`` (:data:`FIELD_NAMES`), attachments as dicts: the record as it is
     exported and spooled."""

@@ -10,7 +10,6 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.spiders.families.hanweb import (
-    HANWEB_META,
     HanwebSpider,
     JpageUnit,
     column_units,
@@ -18,6 +17,7 @@ from crawler.spiders.families.hanweb import (
     pick_unit,
 )
 from crawler.spiders.families.lsgov import LsGovSpider, ls_pager
+from crawler.spiders.meta_keys import HANWEB_UNIT
 
 COLUMN = "https://jyt.example.gov.cn/col/col1001/index.html"
 PARAM = (
@@ -170,7 +170,7 @@ def test_a_shell_asks_for_every_group_and_stops_at_the_total() -> None:
     assert not [
         r for r in hanweb.parse_list(last, **second[0].cb_kwargs) if r.meta["pc_kind"] == "list"
     ]
-    assert second[0].meta[HANWEB_META].total == 25
+    assert second[0].meta[HANWEB_UNIT].total == 25
 
 
 def test_check_mode_takes_only_the_first_group_and_its_newest_article() -> None:

@@ -173,7 +173,8 @@ def test_the_middleware_extracts_article_pages_before_their_callback() -> None:
 
     from scrapy import Request
 
-    from crawler.middlewares.extraction import PAGE_META, ArticleExtractionMiddleware
+    from crawler.middlewares.extraction import ArticleExtractionMiddleware
+    from crawler.spiders.meta_keys import PAGE as PAGE_META
 
     spider = _Spider()
     middleware = ArticleExtractionMiddleware(SimpleNamespace(spider=spider))  # type: ignore[arg-type]
@@ -263,8 +264,9 @@ def test_a_spider_that_builds_its_own_records_prepares_them_in_the_crawl() -> No
     from scrapy.utils.test import get_crawler
 
     from crawler.items import PolicyArticle
-    from crawler.middlewares.extraction import PAGE_META, ArticleExtractionMiddleware
+    from crawler.middlewares.extraction import ArticleExtractionMiddleware
     from crawler.spiders.cn_gov import CnGovSpider
+    from crawler.spiders.meta_keys import PAGE as PAGE_META
 
     class OwnRecords(CnGovSpider):
         name = "own_records"

@@ -78,35 +78,9 @@ SIGNATURES: Table = ArticleSignature.__table__  # type: ignore[assignment]
 BANDS: Table = LshBand.__table__  # type: ignore[assignment]
 REVISIONS: Table = Revision.__table__  # type: ignore[assignment]
 
-# Columns an upsert overwrites when the content changed (never id, clusters or first_seen_at).
-UPDATED_COLUMNS = (
-    "url",
-    "source_id",
-    "site",
-    "source_name",
-    "title",
-    "publish_date",
-    "published_at",
-    "written_date",
-    "doc_number",
-    "issuer",
-    "issuers",
-    "index_number",
-    "topic",
-    "author",
-    "body_text",
-    "body_html",
-    "title_simplified",
-    "body_simplified",
-    "tags",
-    "content_hash",
-    "document_key",
-    "fetched_at",
-    "http_etag",
-    "http_last_modified",
-    "updated_at",
-    "last_seen_at",
-)
+KEPT_COLUMNS = frozenset({"url_key", "first_seen_at"})
+"""Columns of an article's row (:func:`article_row`) that an upsert of its changed content keeps;
+it overwrites the others (never id or clusters, which the row does not hold)."""
 PENDING_LIST_WORK_MEM = "64MB"
 """``work_mem`` of a write transaction on PostgreSQL. The insert that fills a GIN pending list of
 the trigram search indexes (64 MB, migration 0003) merges it into the index within ``work_mem``:
@@ -469,7 +443,7 @@ class ArticleStore:
         ins = _insert(conn, ARTICLES)
         stmt = ins.on_conflict_do_update(
             index_elements=[ARTICLES.c.url_key],
-            set_={name: ins.excluded[name] for name in UPDATED_COLUMNS},
+            set_={name: ins.excluded[name] for name in rows[0] if name not in KEPT_COLUMNS},
             where=ARTICLES.c.content_hash.is_distinct_from(ins.excluded.content_hash),
         ).returning(ARTICLES.c.id, ARTICLES.c.url_key)
         return {key: id_ for id_, key in conn.execute(stmt, rows)}

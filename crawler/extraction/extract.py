@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from dataclasses import fields
 from typing import TYPE_CHECKING
+
+from crawler.items import FIELD_NAMES as ITEM_FIELDS
 
 from .body import body_text, find_attachments, find_container, find_images, is_heading_like
 from .decode import decode_body
@@ -35,18 +38,14 @@ FIELD_NAMES = (
     "source_name",
     "body",
 )
+_PAGE_FIELDS = frozenset(f.name for f in fields(ExtractedPage))
+_NOT_SCORED = frozenset({"url", "source_name", "issuers", "body_html", "attachments"})
 _EVAL_KEYS = (
-    "title",
-    "publish_date",
-    "written_date",
-    "doc_number",
-    "issuer",
-    "index_number",
-    "topic",
-    "author",
-    "body_text",
+    *(name for name in ITEM_FIELDS if name in _PAGE_FIELDS and name not in _NOT_SCORED),
     "links",
 )
+"""The scored fields: the record's (:data:`crawler.items.FIELD_NAMES`) that the extractor fills,
+but the URL, the source and the lists, in the record's order; and a list page's links."""
 _NOT_HTML_MAGIC = (
     (b"%PDF", "not HTML (PDF)"),
     (b"PK\x03\x04", "not HTML (zip/office document)"),

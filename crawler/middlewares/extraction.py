@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crawler.spiders.meta_keys import ARTICLE, KIND, PAGE
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-
-
-PAGE_META = "pc_page"
-"""``request.meta`` key of an article page's record (or of the extracted page, when it is not an
-article) made before its callback runs."""
 
 
 class ArticleExtractionMiddleware:
@@ -25,10 +22,10 @@ class ArticleExtractionMiddleware:
     own per-response work on the crawl's thread (measured with cProfile: 200 coroutine steps
     instead of 100 per page). Awaited here instead, in the downloader middleware chain, the
     callback is an ordinary function that finds the page's record ready in
-    ``request.meta[PAGE_META]``: built, normalised, tagged and signed in the worker too
+    ``request.meta[PAGE]``: built, normalised, tagged and signed in the worker too
     (:mod:`crawler.records.prepare`), so that the pipelines only check and store it.
 
-    It acts on responses of article requests (``meta["pc_kind"] == "article"``) with status 200
+    It acts on responses of article requests (``meta[KIND] == ARTICLE``) with status 200
     of spiders that have an ``extract_page(response, request)`` coroutine and
     ``extract_in_workers`` (``PolicySpider``).
     It runs last among the ``process_response`` methods (lowest order): after redirects,
@@ -50,7 +47,7 @@ class ArticleExtractionMiddleware:
             extract is not None
             and getattr(spider, "extract_in_workers", False)
             and response.status == 200
-            and request.meta.get("pc_kind") == "article"
+            and request.meta.get(KIND) == ARTICLE
         ):
-            request.meta[PAGE_META] = await extract(response, request)
+            request.meta[PAGE] = await extract(response, request)
         return response

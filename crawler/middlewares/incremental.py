@@ -10,8 +10,8 @@ A spider middleware that looks at what each list page yields, with one SQL query
   stored articles in a row (list pages are newest first).
 
 ``-a mode=backfill`` turns all of this off: every list is paged to its end and every article
-fetched. Requests are told apart by ``request.meta["pc_kind"]`` (``list`` or ``article``), which
-the spider base classes set.
+fetched. Requests are told apart by their kind (:data:`crawler.spiders.meta_keys.KIND`), which the
+spider base classes set.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.db import make_engine, redact
 from crawler.db.models import Article
 from crawler.dedup.urls import url_key
+from crawler.spiders.meta_keys import ARTICLE, KIND, LIST, REVISIT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -81,20 +82,20 @@ class IncrementalMiddleware:
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
-        if self.backfill or response.meta.get("pc_kind") != "list":
+        if self.backfill or response.meta.get(KIND) != LIST:
             async for output in result:
                 yield output
             return
         outputs = [output async for output in result]
-        articles = [o for o in outputs if _kind(o) == "article"]
+        articles = [o for o in outputs if _kind(o) == ARTICLE]
         known = self.lookup(o.url for o in articles)
         for output in outputs:
             kind = _kind(output)
-            if kind == "article":
+            if kind == ARTICLE:
                 request = self.article(output, known.get(url_key(output.url)))
                 if request is not None:
                     yield request
-            elif kind == "list":
+            elif kind == LIST:
                 if not self.stop_paging(known, articles):
                     yield output
             else:
@@ -142,7 +143,7 @@ class IncrementalMiddleware:
             headers["If-None-Match"] = known.etag
         if known.last_modified:
             headers["If-Modified-Since"] = known.last_modified
-        meta: dict[str, Any] = {**request.meta, "handle_httpstatus_list": [304], "pc_revisit": True}
+        meta: dict[str, Any] = {**request.meta, "handle_httpstatus_list": [304], REVISIT: True}
         revisit = request.replace(meta=meta)
         for name, value in headers.items():
             revisit.headers[name] = value
@@ -164,7 +165,7 @@ class IncrementalMiddleware:
 
 def _kind(output: Any) -> str | None:
     if isinstance(output, Request):
-        kind = output.meta.get("pc_kind")
+        kind = output.meta.get(KIND)
         return str(kind) if kind else None
     return None
 

@@ -37,12 +37,12 @@ from crawler.db.failures import FailureLog
 from crawler.dedup.urls import url_key
 from crawler.extraction import ExtractedPage, extract_links
 from crawler.items import PageSeen, PolicyArticle
-from crawler.middlewares.extraction import PAGE_META
 from crawler.middlewares.incremental import spider_mode
 from crawler.monitoring.antibot import blocked_reason
 from crawler.records.prepare import ArticleContext, build_article, extract_prepared
 from crawler.records.workers import ArticleExtractor, page_args
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
+from crawler.spiders.meta_keys import ARTICLE, KIND, LIST, PAGE, RETRY
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -165,7 +165,7 @@ class PolicySpider(scrapy.Spider):
                 if retry.kind == "list"
                 else self.article_request(retry.url)
             )
-            request.meta["pc_retry"] = retry.attempts
+            request.meta[RETRY] = retry.attempts
             requests.append(request)
         if requests:
             logger.info("Retrying %d earlier failure(s) of %s", len(requests), self.name)
@@ -173,7 +173,7 @@ class PolicySpider(scrapy.Spider):
         return requests
 
     def record_failure(self, request: scrapy.Request | None, url: str, reason: str) -> None:
-        kind = request.meta.get("pc_kind", "article") if request is not None else "article"
+        kind = request.meta.get(KIND, ARTICLE) if request is not None else ARTICLE
         self.failure_log.record(url, str(kind), reason)
         category = reason.split(" (")[0].split(":")[0]  # "HTTP 500", "blocked", "TimeoutError"
         self.stats.inc_value(f"failures/recorded/{category}")
@@ -197,7 +197,7 @@ class PolicySpider(scrapy.Spider):
     def list_request(
         self, url: str, page: int, meta: dict[str, Any] | None = None
     ) -> scrapy.Request:
-        meta = meta or {"pc_kind": "list"}
+        meta = meta or {KIND: LIST}
         if self.render_js:
             meta["playwright"] = True
         return scrapy.Request(
@@ -221,7 +221,7 @@ class PolicySpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             cb_kwargs=cb_kwargs,
-            meta={"pc_kind": "article"},
+            meta={KIND: ARTICLE},
             priority=ARTICLE_PRIORITY,
         )
 
@@ -400,7 +400,7 @@ class PolicySpider(scrapy.Spider):
     def _article_output(
         self, response: Response, listed: Mapping[str, Any] | None
     ) -> Iterator[PolicyArticle | PageSeen]:
-        ready: ExtractedPage | PolicyArticle | None = response.meta.pop(PAGE_META, None)
+        ready: ExtractedPage | PolicyArticle | None = response.meta.pop(PAGE, None)
         if response.status == 304:  # a conditional revisit: unchanged since we stored it
             self.stats.inc_value("incremental/not_modified")
             yield PageSeen(response.url)
