@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from crawler.db import current_revision, head_revision, make_engine, upgrade
-from crawler.db.store import PENDING_LIST_WORK_MEM, ArticleStore, SourceInfo
+from crawler.db.dialect import PENDING_LIST_WORK_MEM
+from crawler.db.store import ArticleStore, SourceInfo
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.research.test_search import upgrade_down
 from tests.storage.test_dedup import item
