@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, Revision
-from tests.conftest import FIXTURES, run_module
+from tests.support.commands import run_module
+from tests.support.paths import FIXTURES
 
 ORIGINAL = "https://www.gov.cn/zhengce/content/202411/content_6989123.htm"
 REPOST = "https://edu.sh.gov.cn/web/gsgg/20241202/8a6c4e2f0b1d4c3e9f7a5b3d1c2e4f60.html"

@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
-from tests.conftest import FIXTURES, run_module
+from tests.support.commands import run_module
+from tests.support.paths import FIXTURES
 
 NEW_TITLES = [
     "国务院办公厅关于进一步完善育儿补贴制度的通知",

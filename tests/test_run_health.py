@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
-from tests.conftest import FIXTURES, ROOT, run_module
+from tests.support.commands import run_module
+from tests.support.paths import FIXTURES, ROOT
 
 BLOCKED_LIST = "https://www.nhc.gov.cn/rkjcyjtfzs/c100148/new_list.shtml"
 

@@ -25,12 +25,9 @@ from sqlalchemy.orm import Session, selectinload
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
 from crawler.items import FIELD_NAMES
-from tests.conftest import (
-    FIXTURES,
-    create_postgres_database,
-    drop_postgres_database,
-    run_module,
-)
+from tests.support.commands import run_module
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.paths import FIXTURES
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 SITES = sorted(

@@ -21,7 +21,8 @@ from crawler.monitoring.check import SiteCheck, assess
 from crawler.monitoring.reasons import fetch_reason, plain_reasons
 from crawler.spiders.base import PolicySpider
 from crawler.spiders.contract import SiteContract
-from tests.conftest import FIXTURES, run_module
+from tests.support.commands import run_module
+from tests.support.paths import FIXTURES
 
 LOADER = SpiderLoader.from_settings(project_settings())
 SPIDERS = sorted(LOADER.list())

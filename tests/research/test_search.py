@@ -15,7 +15,7 @@ from crawler.db.models import Article
 from crawler.research.records import InputError
 from crawler.research.search import search
 from tests.research.demo import PUHUI_URL, TRADITIONAL_URL
-from tests.research.helpers import run_cli
+from tests.support.commands import run_cli_here as run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.scaleout.harness import REDIS_URL, flush_prefix, unique_prefix
-from tests.scaleout.site import CountingSite, NginxSite, generate
+from tests.support.scaleout import REDIS_URL, flush_prefix, unique_prefix
+from tests.support.site import CountingSite, StaticSite, generate
 
 
 @pytest.fixture(scope="session")
@@ -40,22 +39,12 @@ def redis_client(redis_server: str) -> Iterator[Redis]:
     client.close()
 
 
-@pytest.fixture
-def pg_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database (not migrated: the workers do it)."""
-    url = create_postgres_database(postgres_server)
-    try:
-        yield url
-    finally:
-        drop_postgres_database(postgres_server, url)
-
-
 @pytest.fixture(scope="module")
-def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NginxSite, dict]]:
-    """3 sections x 2 list pages x 6 articles (42 pages) on nginx."""
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StaticSite, dict]]:
+    """3 sections x 2 list pages x 6 articles (42 pages) on nginx, its requests logged."""
     tmp = tmp_path_factory.mktemp("small-site")
     info = generate(tmp / "site", 3, 2, 6)
-    site = NginxSite(tmp / "site", tmp / "nginx")
+    site = StaticSite(tmp / "site", tmp / "nginx", access_log=True)
     yield site, info
     site.close()
 

@@ -27,7 +27,7 @@ from crawler.distributed.addon import (
 from crawler.distributed.keys import job_keys
 from crawler.distributed.scheduler import SCRAPY_REDIS_VERSION, ClusterDupeFilter, ClusterScheduler
 from crawler.spiders.cn_gov import CnGovSpider
-from tests.scaleout.harness import REDIS_URL
+from tests.support.scaleout import REDIS_URL
 
 
 def test_the_pinned_scrapy_redis_version_is_installed() -> None:

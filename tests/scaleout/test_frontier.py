@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from crawler.db import make_engine
 from crawler.db.models import Article
 from crawler.distributed.keys import job_keys
-from tests.scaleout.harness import REDIS_URL, ROOT, SPIDER, run_workers, worker_env
-from tests.scaleout.site import NginxSite
+from tests.support.scaleout import REDIS_URL, ROOT, SPIDER, run_workers, worker_env
+from tests.support.site import StaticSite
 
 pytestmark = pytest.mark.postgres
 
@@ -54,7 +54,7 @@ def article_count(url: str) -> int:
 
 def test_enqueue_seeds_and_a_consumer_crawls_once(
     tmp_path: Path,
-    small_site: tuple[NginxSite, dict],
+    small_site: tuple[StaticSite, dict],
     redis_prefix: str,
     redis_client: Redis,
     pg_url: str,

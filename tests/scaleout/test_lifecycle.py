@@ -10,7 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.distributed.scheduler import ClusterScheduler
 from crawler.spiders.cn_gov import CnGovSpider
-from tests.scaleout.harness import REDIS_URL
+from tests.support.scaleout import REDIS_URL
 
 
 def worker(prefix: str, tmp_path: Path, **settings: Any) -> tuple[ClusterScheduler, CnGovSpider]:

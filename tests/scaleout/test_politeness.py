@@ -13,8 +13,8 @@ from redis.asyncio import from_url
 
 from crawler.db import make_engine, upgrade
 from crawler.middlewares.politeness import DomainSlots
-from tests.scaleout.harness import REDIS_URL, run_workers
-from tests.scaleout.site import CountingSite
+from tests.support.scaleout import REDIS_URL, run_workers
+from tests.support.site import CountingSite
 
 pytestmark = pytest.mark.postgres
 

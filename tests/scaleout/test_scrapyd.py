@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
-from tests.conftest import FIXTURES, ROOT
-from tests.scaleout.harness import REDIS_URL
-from tests.scaleout.site import free_port
+from tests.support.net import free_port
+from tests.support.paths import FIXTURES, ROOT
+from tests.support.scaleout import REDIS_URL
 
 pytestmark = pytest.mark.postgres
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
-from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.scaleout.harness import (
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.scaleout import (
     SPIDER,
     Run,
     flush_prefix,
@@ -27,7 +27,7 @@ from tests.scaleout.harness import (
     run_workers,
     unique_prefix,
 )
-from tests.scaleout.site import NginxSite, generate
+from tests.support.site import StaticSite, generate
 
 pytestmark = pytest.mark.postgres
 
@@ -35,16 +35,16 @@ SECTIONS, PAGES, PER_PAGE = 20, 5, 20
 
 
 @pytest.fixture(scope="module")
-def big_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NginxSite, dict]]:
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StaticSite, dict]]:
     tmp = tmp_path_factory.mktemp("big-site")
     info = generate(tmp / "site", SECTIONS, PAGES, PER_PAGE)
-    site = NginxSite(tmp / "site", tmp / "nginx")
+    site = StaticSite(tmp / "site", tmp / "nginx", access_log=True)
     yield site, info
     site.close()
 
 
 def crawl(
-    tmp: Path, site: NginxSite, info: dict, workers: int, postgres: str
+    tmp: Path, site: StaticSite, info: dict, workers: int, postgres: str
 ) -> tuple[Run, list[str], float, dict[str, Any]]:
     url = create_postgres_database(postgres)
     prefix = unique_prefix()
@@ -86,7 +86,7 @@ def new_items(log: str) -> int:
 
 def test_two_workers_share_the_crawl_and_finish_sooner(
     tmp_path: Path,
-    big_site: tuple[NginxSite, dict],
+    big_site: tuple[StaticSite, dict],
     postgres_server: str,
     record_property: Any,
 ) -> None:

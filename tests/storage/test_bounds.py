@@ -171,7 +171,7 @@ def test_a_value_postgresql_refuses_fails_only_its_item(
 @pytest.fixture
 def pg_engine_url(postgres_server: str) -> Any:
     from crawler.db import make_engine, upgrade
-    from tests.conftest import create_postgres_database, drop_postgres_database
+    from tests.support.databases import create_postgres_database, drop_postgres_database
 
     url = create_postgres_database(postgres_server)
     engine = make_engine(url)

@@ -224,7 +224,7 @@ def test_the_readme_queries_answer_on_a_cluster_and_a_revision(engine: Engine) -
 
     from sqlalchemy import text
 
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     copies, by_number, changes = re.findall(r"```sql\n(.*?)```", readme, re.S)[:3]

@@ -1,4 +1,5 @@
-"""Running ``scrapy crawl`` workers of the test site against Redis and PostgreSQL."""
+"""Running ``scrapy crawl`` workers of the scale-out test site (tests/scaleout) against Redis and
+PostgreSQL: for the scale-out tests and bench/scaleout.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from redis import Redis
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SPIDER = "scaleout_site"
 FAST = {
