@@ -14,7 +14,6 @@ Commits are counted with a SQLAlchemy engine event, so the figure shows that the
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -34,10 +33,9 @@ SITE = "bench_db"
 def make_items(site_root: Path, base_url: str, seed: int, n: int) -> list[Any]:
     """``n`` normalised PolicyArticle items from the newest article pages of the site."""
     from crawler.extraction import extract_from_bytes
-    from crawler.items import PolicyArticle
-    from crawler.pipelines.normalize import normalize_article
+    from crawler.items import FIELD_NAMES, PolicyArticle
+    from crawler.records.normalize import normalize_article
 
-    names = {f.name for f in dataclasses.fields(PolicyArticle)}
     items = []
     for index in range(n):
         path = article_meta(seed, index).path
@@ -45,7 +43,7 @@ def make_items(site_root: Path, base_url: str, seed: int, n: int) -> list[Any]:
         page = extract_from_bytes(
             body, base_url + path, {"Content-Type": content_type(path)}, kind="article"
         )
-        values = {k: getattr(page, k) for k in names if hasattr(page, k)}
+        values = {k: getattr(page, k) for k in FIELD_NAMES if hasattr(page, k)}
         values.update(url=base_url + path, site=SITE, attachments=list(page.attachments))
         items.append(normalize_article(PolicyArticle(**values)))
     return items

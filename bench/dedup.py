@@ -10,8 +10,8 @@ turn by a bulk pre-fill of synthetic policy articles (``bench/dedup_text.py``) w
 de-duplication rows the store would write: url_key, content_hash, document_key, cluster_id and
 dedup_layer in ``articles``, the MinHash signature in ``article_signatures`` and the 16 band keys in
 ``lsh_bands`` (computed by an exact fast path, ``bench/dedup_fill.py``, checked against
-``crawler.dedup`` on a sample every run). ~10 % of pre-filled rows are reposts of an earlier row
-(cluster of that row). Pre-filled rows store only the first 100 characters of the body (the
+``crawler.dedup.minhash`` on a sample every run). ~10 % of pre-filled rows are reposts of an earlier
+row (cluster of that row). Pre-filled rows store only the first 100 characters of the body (the
 signature and hash are of the whole body): full bodies would make a 1M-row pre-fill take hours on
 SQLite FTS5 and PostgreSQL trigram indexes, and no de-duplication query reads the body. At each size
 the database is saved as a snapshot (a PostgreSQL template database, an SQLite file in
@@ -31,17 +31,17 @@ ratio is printed too.
 
 ``--keep`` keeps the snapshots for later runs (the 1M pair takes ~10 GB, and as much again while
 a copy is measured; without it they are removed at the end): a later ``--keep`` run reuses them
-as long as the generator and the keys ``crawler.dedup`` and ``content_hash`` compute are unchanged
-(their hash names the databases; they are migrated to the current schema once). ``--drop-kept``
-removes them all.
+as long as the generator and the keys ``crawler.dedup.minhash`` and ``content_hash`` compute are
+unchanged (their hash names the databases; they are migrated to the current schema once).
+``--drop-kept`` removes them all.
 
 **Quality.** A labelled set (originals; reposts in six variants; pairs of distinct policies from
 one template sharing salutation, opening, 2-5 boilerplate paragraphs, attachment list and
 联系人/电话 line) is written through the store into a fresh database; precision and recall are
 computed over pairs (same cluster vs. same family) and for the near-duplicate layer. The same
 set is replayed in memory under other LSH settings and thresholds (the store's logic, with
-``crawler.dedup`` constants patched) to see whether 16 bands x 4 rows of 128 permutations and
-Jaccard >= 0.6 are right.
+``crawler.dedup.minhash`` constants patched) to see whether 16 bands x 4 rows of 128 permutations
+and Jaccard >= 0.6 are right.
 
 Writes ``bench/results/dedup.json``.
 """
@@ -85,15 +85,16 @@ from bench.dedup_text import (
     Generator,
     repost_text,
 )
-from crawler import dedup
 from crawler.db import alembic_config, current_revision, head_revision, make_engine, upgrade
 from crawler.db import store as store_module
 from crawler.db.checkpoints import background_checkpoints
 from crawler.db.models import Article
 from crawler.db.store import ARTICLES, ArticleStore, SourceInfo
+from crawler.dedup import minhash as dedup
+from crawler.dedup.urls import url_key
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle
-from crawler.pipelines.normalize import content_hash, normalize_article
+from crawler.records.normalize import content_hash, normalize_article
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -174,9 +175,9 @@ def create_database(
 SNAPSHOT_PREFIX = "bench_dedup_snap"
 SNAPSHOT_INPUTS = ("bench/dedup_fill.py", "bench/dedup_text.py")
 """The code that makes the pre-filled rows: a change makes new snapshots, and so does a change in
-what ``crawler.dedup`` and ``content_hash`` compute (their output on sample documents is part of
-the fingerprint; a refactoring that computes the same keys keeps the snapshots). The schema does
-not: a copy is migrated to the head revision when it is made (see :meth:`Snapshots.have`)."""
+what ``crawler.dedup.minhash`` and ``content_hash`` compute (their output on sample documents is
+part of the fingerprint; a refactoring that computes the same keys keeps the snapshots). The schema
+does not: a copy is migrated to the head revision when it is made (see :meth:`Snapshots.have`)."""
 
 
 def snapshot_fingerprint(sample: list[Document], generator: Generator) -> str:
@@ -191,7 +192,7 @@ def snapshot_fingerprint(sample: list[Document], generator: Generator) -> str:
             content_hash(doc.title, body),
             sig.to_bytes().hex(),
             *map(str, sig.band_keys()),
-            dedup.url_key(f"https://prefill.example.gov.cn/zhengce/{n}.html"),
+            url_key(f"https://prefill.example.gov.cn/zhengce/{n}.html"),
             str(dedup.document_key(doc.doc_number, doc.issuer)),
         ]
         digest.update("\0".join(keys).encode())
@@ -663,7 +664,7 @@ def run_scale(
     pid = os.getpid()
     snapshots = Snapshots(fingerprint if keep else f"{fingerprint}_run{pid}", workdir)
     fill._STATE["signer"].truncate(fill._STATE["base"])
-    log(f"fast signatures and band keys identical to crawler.dedup on {checked} documents")
+    log(f"fast signatures and band keys identical to crawler.dedup.minhash on {checked} documents")
     rows: list[dict[str, Any]] = []
     prefill: dict[str, dict[str, float]] = {}
     kept: dict[str, str] = {}
@@ -966,7 +967,8 @@ SWEEP = (
     (4, 128, 16, 4, (0.5, 0.6)),
     (3, 128, 16, 4, (0.5, 0.6)),
 )
-"""Settings replayed in memory; the store's own (``crawler.dedup``) also on simplified text."""
+"""Settings replayed in memory; the store's own (``crawler.dedup.minhash``) also on simplified
+text."""
 
 
 def exact_jaccards(labelled: list[Labelled]) -> dict[str, list[float]]:
@@ -1221,7 +1223,7 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="keep the pre-filled databases (PostgreSQL template databases, SQLite files in "
         "--workdir) for later runs and measure on copies of them; a later run with --keep "
-        "reuses them while the generator and the keys crawler.dedup computes are unchanged "
+        "reuses them while the generator and the keys crawler.dedup.minhash computes are unchanged "
         "(they are migrated to the current schema once)",
     )
     parser.add_argument(

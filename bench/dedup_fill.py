@@ -1,11 +1,12 @@
 """Fast, exact MinHash signatures for synthetic documents and bulk pre-fill of a database.
 
-:class:`FastSigner` computes the signature ``crawler.dedup.signature`` would give a document made of
+:class:`FastSigner` computes the signature ``crawler.dedup.minhash.signature`` would give a document
+made of
 :class:`bench.dedup_text.Corpus` units, without hashing every shingle of every document: the
 MinHash of a union is the element-wise minimum of the MinHashes of its parts, so a document's
 signature is the minimum of its units' signatures (computed once per unit) and of the permuted
 hashes of the few shingles that cross a unit boundary. :func:`verify` checks identity with
-``crawler.dedup.signature(...)`` and ``band_keys()`` on a sample.
+``crawler.dedup.minhash.signature(...)`` and ``band_keys()`` on a sample.
 
 :func:`load_sqlite` and :func:`load_postgresql` write the rows ``ArticleStore.write`` would write
 for an original or a repost (``articles`` with url_key, content_hash, document_key, cluster_id,
@@ -28,9 +29,10 @@ from datasketch.minhash import _fmix
 from sqlalchemy import Connection, Engine, insert, text
 
 from bench.dedup_text import Corpus, Document
-from crawler import dedup
 from crawler.db.store import ARTICLES
-from crawler.pipelines.normalize import content_hash
+from crawler.dedup import minhash as dedup
+from crawler.dedup.urls import url_key
+from crawler.records.normalize import content_hash
 
 U32 = np.dtype(np.uint32)
 MAX32 = np.uint32(0xFFFFFFFF)
@@ -45,7 +47,7 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _shingle32(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The 32-bit hash ``crawler.dedup.shingle_hashes`` gives the k-gram at each start."""
+    """The 32-bit hash ``crawler.dedup.minhash.shingle_hashes`` gives the k-gram at each start."""
     hashes = np.zeros(len(starts), dtype=np.uint64)
     for i in range(dedup.SHINGLE):
         hashes = hashes * np.uint64(1_000_003) + codes[starts + i]
@@ -157,7 +159,7 @@ class FastSigner:
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
-    """``crawler.dedup.Signature(sig).band_keys()`` with one ``tobytes`` per signature."""
+    """``crawler.dedup.minhash.Signature(sig).band_keys()`` with one ``tobytes`` per signature."""
     raw = sig.astype("<u4").tobytes()
     width = 4 * dedup.ROWS
     blake = hashlib.blake2b
@@ -192,7 +194,7 @@ def sign(signer: FastSigner, docs: Sequence[Document]) -> list[Signed]:
 
 
 def verify(signer: FastSigner, docs: Sequence[Document]) -> int:
-    """Compare with crawler.dedup on ``docs``; raise on any difference, return the count."""
+    """Compare with crawler.dedup.minhash on ``docs``; raise on any difference, return the count."""
     fast = sign(signer, docs)
     for doc, got in zip(docs, fast, strict=True):
         want = dedup.signature(signer.corpus.render(doc))
@@ -237,7 +239,7 @@ def article_rows(chunk: Prefill, source_id: int) -> list[dict[str, Any]]:
         row.update(
             {
                 "id": id_,
-                "url_key": dedup.url_key(url),
+                "url_key": url_key(url),
                 "url": url,
                 "source_id": source_id,
                 "site": SITE,

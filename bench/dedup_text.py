@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.dedup import normalised_text
+from crawler.dedup.minhash import normalised_text
 
 REGIONS = [
     "北京市",
@@ -791,7 +791,7 @@ def corpus_stats(texts: list[str], sample_pairs: int = 20_000, seed: int = 1) ->
     """Pairwise Jaccard percentiles of 5-gram shingle sets and the share of common shingles."""
     import numpy as np
 
-    from crawler.dedup import shingle_hashes
+    from crawler.dedup.minhash import shingle_hashes
 
     sets = [set(shingle_hashes(normalised_text(t)).tolist()) for t in texts]
     rng = random.Random(seed)

@@ -34,9 +34,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import db_figure, extract_figure  # noqa: E402
+from bench.processes import CpuSampler  # noqa: E402
 from bench.report import render_table, update_docs  # noqa: E402
-from bench.server import CpuSampler, SiteServer  # noqa: E402
-from bench.sitegen import LIST_PAGE_SIZE, generate_site  # noqa: E402
+from bench.sitegen import LIST_PAGE_SIZE, SECTIONS, generate_site  # noqa: E402
+from tests.support.site import StaticSite  # noqa: E402
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
 POSTGRES_URL = os.environ.get(
@@ -58,7 +59,7 @@ class Bench:
         self.args = args
         self.work = work
         self.site = work / "site"
-        self.server: SiteServer | None = None
+        self.server: StaticSite | None = None
         self.notes: list[str] = []
         self.server_samples: list[dict[str, float]] = []
 
@@ -218,7 +219,10 @@ class Bench:
         site["sample_paths"] = len(info.sample_paths)
         log(f"  {info.article_bytes / 2**20:.0f} MiB in {site['generate_s']:.1f} s")
         results: dict[str, Any] = {"site": site, "notes": self.notes}
-        with SiteServer(self.site, self.work / "server", prefer=args.server) as server:
+        charsets = {section.prefix: section.header_charset for section in SECTIONS}
+        with StaticSite(
+            self.site, self.work / "server", charsets=charsets, prefer=args.server
+        ) as server:
             self.server = server
             results["server"] = {"kind": server.kind, "description": server.description}
             log(f"serving on {server.base_url} with {server.description}")

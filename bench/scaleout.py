@@ -21,16 +21,18 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article
-from tests.conftest import (
+from tests.support.databases import (
     POSTGRES_ADMIN_URL,
     create_postgres_database,
     drop_postgres_database,
 )
-from tests.scaleout.harness import flush_prefix, run_workers, unique_prefix
-from tests.scaleout.site import NginxSite, generate
+from tests.support.scaleout import flush_prefix, run_workers, unique_prefix
+from tests.support.site import StaticSite, generate
 
 
-def crawl(tmp: Path, site: NginxSite, info: dict[str, list[str]], workers: int) -> dict[str, float]:
+def crawl(
+    tmp: Path, site: StaticSite, info: dict[str, list[str]], workers: int
+) -> dict[str, float]:
     url = create_postgres_database(POSTGRES_ADMIN_URL)
     prefix = unique_prefix()
     before = len(site.log())
@@ -77,7 +79,7 @@ def main() -> None:
         tmp = Path(name)
         info = generate(tmp / "site", args.sections, args.pages, args.per_page)
         print(f"site: {len(info['lists'])} list pages, {len(info['articles'])} articles")
-        site = NginxSite(tmp / "site", tmp / "nginx")
+        site = StaticSite(tmp / "site", tmp / "nginx", access_log=True)
         try:
             one = crawl(tmp, site, info, 1)
             many = crawl(tmp, site, info, args.workers)

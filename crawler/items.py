@@ -9,11 +9,17 @@ Dates are ISO-8601 strings: ``YYYY-MM-DD`` when the page gives only a day, or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crawler.dedup import Signature
+    from crawler.dedup.minhash import Signature
+
+MADE: Mapping[str, bool] = MappingProxyType({"made": True})
+"""Metadata of the fields that a record's preparation makes for the pipelines and the store (its
+body's signature, the size of its page): not part of the record, not in :data:`FIELD_NAMES`."""
 
 
 @dataclass(slots=True)
@@ -59,53 +65,39 @@ class PolicyArticle:
     fetched_at: str | None = None
     """When the page was downloaded (ISO datetime, UTC)."""
     content_hash: str | None = None
-    """SHA-256 of the normalised title and body text; set by the normalisation pipeline."""
+    """SHA-256 of the normalised title and body text (:mod:`crawler.records.normalize`)."""
     etag: str | None = None
     """HTTP ``ETag`` of the article page (for conditional revisits)."""
     last_modified: str | None = None
     """HTTP ``Last-Modified`` of the article page (for conditional revisits)."""
+    # --- made where the record is prepared (crawler.records.prepare); neither exported nor stored
+    signature: Signature | None = field(default=None, compare=False, repr=False, metadata=MADE)
+    """The MinHash signature of the body, for the near-duplicate layer (None: not signed yet, or a
+    body too short to compare; the store signs what comes unsigned)."""
+    page_chars: int | None = field(default=None, compare=False, repr=False, metadata=MADE)
+    """Characters of the page's visible text outside links (for the health rule that flags a body
+    cut short)."""
 
 
-FIELD_NAMES = tuple(f.name for f in fields(PolicyArticle))
-"""The fields of a :class:`PolicyArticle`, in order."""
+FIELD_NAMES = tuple(f.name for f in fields(PolicyArticle) if not f.metadata.get("made"))
+"""The fields of a :class:`PolicyArticle`, in order: what a record holds, is exported and stored
+(not what its preparation made for the pipelines: :data:`MADE`)."""
 
 
-class PreparedArticle(PolicyArticle):
-    """A :class:`PolicyArticle` already normalised and tagged where it was built (in an extraction
-    worker, by :func:`crawler.prepare.prepare_article`, with the crawl's ``TAG_VOCABULARY``): the
-    normalisation and tagging pipelines pass it through. The same fields, exported alike.
-
-    It also carries the MinHash :class:`~crawler.dedup.Signature` of its body (None when the body
-    is too short to compare), made there too, for the storage writer, and the size of the page's
-    visible text (``page_chars``, for the health rule that flags a body cut short): attributes,
-    not fields, so exports and feeds do not see them. Whatever changes its body must not keep it
-    prepared."""
-
-    __slots__ = ("page_chars", "signature")
-    signature: Signature | None
-    page_chars: int | None
-
-    def __init__(
-        self,
-        *args: Any,
-        signature: Signature | None = None,
-        page_chars: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.signature = signature
-        self.page_chars = page_chars
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # the dataclass's own pickling knows only the fields
-        values = {name: getattr(self, name) for name in FIELD_NAMES}
-        return (_prepared, (values, self.signature, self.page_chars))
+TEXT_FIELD_NAMES = tuple(
+    f.name
+    for f in fields(PolicyArticle)
+    if f.name in FIELD_NAMES and f.type in ("str", "str | None")
+)
+"""The fields that hold one text each (not a list), in order."""
 
 
-def _prepared(
-    values: dict[str, Any], signature: Signature | None, page_chars: int | None = None
-) -> PreparedArticle:
-    return PreparedArticle(**values, signature=signature, page_chars=page_chars)
+def as_record(item: PolicyArticle) -> dict[str, Any]:
+    """The fields of ``item`` (:data:`FIELD_NAMES`), attachments as dicts: the record as it is
+    exported and spooled."""
+    record = {name: getattr(item, name) for name in FIELD_NAMES}
+    record["attachments"] = [asdict(a) for a in item.attachments]
+    return record
 
 
 @dataclass(slots=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from crawler.items import FIELD_NAMES
+
 BOT_NAME = "policy-crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -72,29 +74,30 @@ DOWNLOAD_HANDLERS = {
 ADDONS = {
     # The Redis frontier and cluster politeness when REDIS_URL is set; on PostgreSQL, storage
     # that stays correct with several writers (advisory locks around cluster assignment).
-    "crawler.distributed.DistributedAddon": 0,
+    "crawler.distributed.addon.DistributedAddon": 0,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: every other middleware (robots.txt, user agent, redirects,
     # retries, decompression, stats) runs on replayed responses exactly as on real ones.
-    "crawler.replay.ReplayMiddleware": 990,
+    "crawler.middlewares.replay.ReplayMiddleware": 990,
     # Redirect loops and off-site redirects (HTTP and meta refresh) become recorded failures,
     # not silent drops.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.redirects.CheckedRedirectMiddleware": 600,
+    "crawler.middlewares.redirects.CheckedRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.redirects.CheckedMetaRefreshMiddleware": 580,
+    "crawler.middlewares.redirects.CheckedMetaRefreshMiddleware": 580,
     # A JavaScript challenge is retried once in the browser, the cookies it earns go with the
     # plain requests to that host (before CookiesMiddleware, 700, which stores them); a request
     # that needs a browser when there is none fails at once ("needs a browser").
     "crawler.middlewares.browser.BrowserMiddleware": 620,
     # Last on the way back: article pages are extracted (in worker processes) before their
-    # callback, which finds the page ready in request.meta (see crawler.workers).
-    "crawler.workers.ArticleExtractionMiddleware": 10,
+    # callback, which finds the page ready in request.meta (see crawler.records.workers).
+    "crawler.middlewares.extraction.ArticleExtractionMiddleware": 10,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.normalize.NormalizePipeline": 100,
-    "crawler.pipelines.tagging.TaggingPipeline": 200,
+    # Records arrive prepared (normalised, tagged, signed: crawler.records.prepare); what the
+    # storage contract refuses is dropped here, with its reason.
+    "crawler.pipelines.checks.RecordCheckPipeline": 100,
     "crawler.pipelines.storage.StoragePipeline": 800,
     # After storage: attachments are queued and fetched once the pages are done
     "crawler.pipelines.attachments.AttachmentsPipeline": 900,
@@ -103,10 +106,10 @@ EXTENSIONS = {
     # First: expected conditions (a component switched off, an unreachable robots.txt) are
     # logged as INFO lines, not as warnings or tracebacks.
     "crawler.monitoring.logfilters.ExpectedConditions": -100,
-    "crawler.config.ConfigCheck": 0,
-    "crawler.extensions.GcFreeze": 100,
-    "crawler.extensions.RunRecorder": 500,
-    "crawler.alerts.AlertExtension": 600,
+    "crawler.extensions.config.ConfigCheck": 0,
+    "crawler.extensions.gc_freeze.GcFreeze": 100,
+    "crawler.extensions.run_record.RunRecorder": 500,
+    "crawler.extensions.alerts.AlertExtension": 600,
     # After RunRecorder, whose status it shows; on only when `crawler run` draws on a terminal.
     "crawler.monitoring.progress.TerminalProgress": 700,
 }
@@ -114,14 +117,14 @@ PROGRESS = False
 """One progress line per spider on the terminal (``crawler run`` sets it when drawing)."""
 
 SPIDER_MIDDLEWARES = {
-    "crawler.incremental.IncrementalMiddleware": 950,
+    "crawler.middlewares.incremental.IncrementalMiddleware": 950,
     # Links longer than URLLENGTH_LIMIT (and than articles.url holds) are recorded failures.
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "crawler.failures.RecordedUrlLengthMiddleware": 800,
+    "crawler.middlewares.urllength.RecordedUrlLengthMiddleware": 800,
 }
 GC_FREEZE = True
 """Keep the objects that exist when the crawl opens out of garbage collection (see
-``crawler.extensions.GcFreeze``): fewer, shorter pauses of the crawl's one thread."""
+``crawler.extensions.gc_freeze.GcFreeze``): fewer, shorter pauses of the crawl's one thread."""
 INCREMENTAL_ENABLED = True
 REVISIT_DAYS = 30.0
 """Known article pages are fetched again (conditionally) once they were last seen this long ago."""
@@ -201,6 +204,9 @@ FEEDS = {
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = list(FIELD_NAMES)
+"""The record's fields (``crawler.items``), in order; what its preparation made for the store
+(the body's signature) is not exported."""
 
 # --- Runtime -------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

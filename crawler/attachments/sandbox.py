@@ -3,7 +3,7 @@ bomb, a PDF whose objects refer to each other in a cycle, a spreadsheet of ten t
 costs its worker, never the crawl.
 
 Each :class:`Sandbox` is one worker process (from the ``forkserver``, like the article workers
-of :mod:`crawler.workers`, at the same lower CPU priority) that extracts one file at a time:
+of :mod:`crawler.records.workers`, at the same lower CPU priority) that extracts one file at a time:
 
 - **memory**: its address space is capped (``RLIMIT_AS``: what it holds at start plus
   ``ATTACHMENTS_EXTRACT_MEMORY_MB``; the tools it starts, antiword or catdoc, inherit the cap),
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.attachments.detect import media_type, sniff
 from crawler.attachments.extract import FAILED, Extracted, Limits, extract_bytes
-from crawler.workers import PRELOAD, _init_worker
+from crawler.records.workers import PRELOAD, _init_worker
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection

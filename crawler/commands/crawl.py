@@ -2,7 +2,7 @@
 
 Plain ``scrapy crawl`` exits 0 even when items were not stored or callbacks raised; cron needs to
 know. This is Scrapy's own command plus an exit code of 1 when the crawler's ``run/status`` (set
-by ``crawler.extensions.RunRecorder``) is ``failed`` or ``blocked``
+by ``crawler.extensions.run_record.RunRecorder``) is ``failed`` or ``blocked``
 (a ``warning``, such as a site quiet for longer than usual, still exits 0).
 """
 
@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from crawler.config import ConfigError, validate
-from crawler.incremental import spider_mode
+from crawler.cli.common import EXIT_FAILED, EXIT_USAGE
+from crawler.extensions.config import ConfigError, validate
+from crawler.middlewares.incremental import spider_mode
+from crawler.monitoring.health import FAILING
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-
-FAILING = ("failed", "blocked")
 
 
 class Command(ScrapyCrawl):
@@ -38,10 +37,10 @@ class Command(ScrapyCrawl):
             spider_mode(opts.spargs)
         except (ConfigError, ValueError) as exc:
             print(f"scrapy crawl: {exc}", file=sys.stderr)
-            self.exitcode = 2
+            self.exitcode = EXIT_USAGE
             return
         super().run(args, opts)
         crawler = self._last_crawler
         stats = crawler.stats if crawler is not None else None
         if stats is not None and stats.get_value("run/status") in FAILING:
-            self.exitcode = 1
+            self.exitcode = EXIT_FAILED

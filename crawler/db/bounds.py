@@ -24,8 +24,8 @@ import logging
 from dataclasses import dataclass, field
 
 from crawler.db.models import Article, AttachmentRow, max_chars
-from crawler.dedup import url_key
-from crawler.items import Attachment, PolicyArticle
+from crawler.dedup.urls import url_key
+from crawler.items import TEXT_FIELD_NAMES, Attachment, PolicyArticle
 
 logger = logging.getLogger(__name__)
 
@@ -54,25 +54,7 @@ DOCUMENT_KEY_CHARS = max_chars(Article, "document_key")
 ATTACHMENT_URL_CHARS = max_chars(AttachmentRow, "url")
 ATTACHMENT_NAME_CHARS = max_chars(AttachmentRow, "name")
 FILE_TYPE_CHARS = max_chars(AttachmentRow, "file_type")
-_TEXTS = (
-    "url",
-    "site",
-    "source_name",
-    "title",
-    "publish_date",
-    "written_date",
-    "doc_number",
-    "issuer",
-    "index_number",
-    "topic",
-    "author",
-    "body_text",
-    "body_html",
-    "fetched_at",
-    "content_hash",
-    "etag",
-    "last_modified",
-)
+_TEXTS = TEXT_FIELD_NAMES
 
 
 class ValueTooLong(ValueError):

@@ -3,51 +3,46 @@
 One :meth:`ArticleStore.write` call is one transaction over a batch. Every look-up is one SQL
 statement per batch (never per item), so the cost per item stays flat as the database grows:
 
-- **the same page** (layer 1): the upsert key is :func:`crawler.dedup.url_key`; an unchanged page
-  only refreshes ``last_seen_at``, a changed one is updated and its previous version kept in
-  ``revisions`` with a text diff;
+- **the same page** (layer 1): the upsert key is :func:`crawler.dedup.urls.url_key`; an
+  unchanged page only refreshes ``last_seen_at``, a changed one is updated and its previous
+  version kept in ``revisions`` with a text diff;
 - a new page joins the cluster of an existing copy found by **the same content** (``content_hash``,
   layer 2), **the same document** (文号 + 发文机关, layer 3) or a **near-duplicate body** (LSH band
   keys, then the MinHash estimate of the Jaccard similarity, layer 4); otherwise it starts a cluster
-  of its own. A repost is never dropped: it is a row of its own, linked by ``cluster_id``.
+  of its own (the decision: :mod:`crawler.dedup.clusters`). A repost is never dropped: it is a row
+  of its own, linked by ``cluster_id``.
 
 A new page's cluster is decided *before* its row is written, and the row is inserted with its
 ``cluster_id`` and ``dedup_layer``: no row is written twice (on PostgreSQL a second write of a
 fresh row would add a second heap tuple and index entries in every index, the GIN trigram search
 indexes included). A page that starts a cluster needs its own id as ``cluster_id``, so the ids of
 new rows are reserved first: from the ``articles.id`` sequence on PostgreSQL, as ``max(id) + k``
-under SQLite's write lock (taken with ``BEGIN IMMEDIATE``) on SQLite.
+under SQLite's write lock (taken with ``BEGIN IMMEDIATE``) on SQLite (the dialects' differences:
+:mod:`crawler.db.dialect`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    Engine,
-    Table,
-    any_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crawler.db.bounds import REJECTED, Rejected, ValueTooLong, fit_article, fit_document_key
+from crawler.db.dialect import (
+    any_of,
+    insert_rows,
+    lock_sqlite,
+    reserve_ids,
+    tune_write,
+    upsert,
+)
 from crawler.db.models import (
     Article,
     ArticleSignature,
@@ -57,9 +52,11 @@ from crawler.db.models import (
     Source,
     utcnow,
 )
-from crawler.dedup import NEAR_DUPLICATE_JACCARD, Signature, document_key, signature, url_key
+from crawler.dedup.clusters import ORIGINAL, NewPage, assign, band_keys, decide
+from crawler.dedup.minhash import Signature, document_key, signable, signature
+from crawler.dedup.urls import url_key
 from crawler.extraction.normalize import to_simplified
-from crawler.items import PolicyArticle, PreparedArticle
+from crawler.items import PolicyArticle
 
 logger = logging.getLogger(__name__)
 
@@ -70,42 +67,9 @@ SIGNATURES: Table = ArticleSignature.__table__  # type: ignore[assignment]
 BANDS: Table = LshBand.__table__  # type: ignore[assignment]
 REVISIONS: Table = Revision.__table__  # type: ignore[assignment]
 
-# Columns an upsert overwrites when the content changed (never id, clusters or first_seen_at).
-UPDATED_COLUMNS = (
-    "url",
-    "source_id",
-    "site",
-    "source_name",
-    "title",
-    "publish_date",
-    "published_at",
-    "written_date",
-    "doc_number",
-    "issuer",
-    "issuers",
-    "index_number",
-    "topic",
-    "author",
-    "body_text",
-    "body_html",
-    "title_simplified",
-    "body_simplified",
-    "tags",
-    "content_hash",
-    "document_key",
-    "fetched_at",
-    "http_etag",
-    "http_last_modified",
-    "updated_at",
-    "last_seen_at",
-)
-PENDING_LIST_WORK_MEM = "64MB"
-"""``work_mem`` of a write transaction on PostgreSQL. The insert that fills a GIN pending list of
-the trigram search indexes (64 MB, migration 0003) merges it into the index within ``work_mem``:
-in one pass with this, in many (each touching much of the index) with the default 4 MB."""
-LAYER_CONTENT = "content"
-LAYER_DOCUMENT = "document"
-LAYER_NEAR = "near"
+KEPT_COLUMNS = frozenset({"url_key", "first_seen_at"})
+"""Columns of an article's row (:func:`article_row`) that an upsert of its changed content keeps;
+it overwrites the others (never id or clusters, which the row does not hold)."""
 
 
 @dataclass(slots=True)
@@ -138,33 +102,6 @@ class SourceInfo:
     site: str
     name: str | None = None
     region: str | None = None
-
-
-@dataclass(slots=True)
-class _New:
-    """A page not stored before, on its way to a cluster and then into ``articles``."""
-
-    key: str
-    item: PolicyArticle
-    row: dict[str, Any]
-    """Its ``articles`` row, without id and cluster (see :func:`article_row`)."""
-    document: str | None
-    signature: Signature | None
-    bands: list[int]
-    """The distinct LSH band keys of its signature (computed once)."""
-    cluster_of: int | None = None
-    """The stored article whose cluster it joins (a database id)."""
-    batch_of: int | None = None
-    """...or the earlier new page of the same batch whose cluster it joins (an index)."""
-    layer: str | None = None
-    id: int | None = None
-    """Its reserved id (the row is inserted with it)."""
-    cluster: int | None = None
-    """Its ``cluster_id``: a stored cluster, or the id of a new page of the batch (maybe itself)."""
-    root: int | None = None
-    """The index of the new page whose id is ``cluster`` (None when it is a stored cluster)."""
-    inserted: bool = False
-    """False when another writer stored the same page (url_key) first: it is then a known page."""
 
 
 def split_publish(value: str | None) -> tuple[dt.date | None, dt.datetime | None]:
@@ -235,51 +172,6 @@ def text_diff(old: str | None, new: str | None) -> str:
     return "\n".join(lines)
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database dialect {conn.dialect.name}")
-
-
-def _bands(sig: Signature | None) -> list[int]:
-    """The distinct band keys of a signature (none without one)."""
-    return list(dict.fromkeys(sig.band_keys())) if sig is not None else []
-
-
-def _lock_sqlite(conn: Connection) -> None:
-    """On SQLite, take the database's write lock now (``BEGIN IMMEDIATE``) unless this
-    transaction holds it already: until the commit no other writer can take the ids reserved as
-    ``max(id) + k``, and look-ups see every committed row (as under ConcurrentArticleStore's
-    lock on PostgreSQL). The sqlite3 module opens a transaction only at the first write, so a
-    transaction that is open has written, and holds the lock."""
-    if conn.dialect.name != "sqlite":
-        return
-    driver = conn.connection.driver_connection
-    if driver is not None and not driver.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _reserve_ids(conn: Connection, count: int) -> list[int]:
-    """``count`` ids for new ``articles`` rows, in increasing order, that no other writer takes."""
-    if count == 0:
-        return []
-    if conn.dialect.name == "postgresql":
-        ids = conn.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence('articles', 'id')) "
-                "FROM generate_series(1, :n)"
-            ),
-            {"n": count},
-        ).scalars()
-        return sorted(int(id_) for id_ in ids)
-    # SQLite (under the write lock, see _lock_sqlite): rowids after the largest one, as SQLite
-    # itself would give them
-    top = conn.execute(select(func.coalesce(func.max(ARTICLES.c.id), 0))).scalar_one()
-    return list(range(int(top) + 1, int(top) + 1 + count))
-
-
 def _clusters_of(conn: Connection, keys: list[str]) -> dict[str, int]:
     """url_key → cluster of the stored rows of these pages (its own id when it has none)."""
     rows = conn.execute(
@@ -294,22 +186,6 @@ Signer = Callable[[list[str | None]], list[Signature | None]]
 """Computes the MinHash signatures of bodies (in order); the default signs them here."""
 
 
-def _insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[Any]) -> None:
-    """Insert plain rows (tuples in ``columns`` order), 16 band keys per article among them.
-
-    On SQLite straight through the driver's ``executemany`` (no per-row parameter processing in
-    SQLAlchemy, which held the GIL for ~7 % of a crawl's writer time); on PostgreSQL through
-    SQLAlchemy's batched ``INSERT ... VALUES``."""
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite":
-        names = ", ".join(columns)
-        marks = ", ".join("?" * len(columns))
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
-    else:
-        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-
-
 def sign_here(bodies: list[str | None]) -> list[Signature | None]:
     return [signature(body) for body in bodies]
 
@@ -318,7 +194,11 @@ class ArticleStore:
     """Writes batches of articles, one transaction each.
 
     ``signer`` computes the MinHash signatures of a batch's new bodies: the storage pipeline
-    passes one that signs in worker processes (``crawler.workers``), off the writer's GIL."""
+    passes one that signs in worker processes (``crawler.records.workers``), off the writer's
+    GIL."""
+
+    lock_wait: float | None = None
+    """Seconds spent waiting for the cluster-assignment lock (None: a store that takes none)."""
 
     def __init__(self, engine: Engine, signer: Signer = sign_here) -> None:
         self.engine = engine
@@ -370,8 +250,7 @@ class ArticleStore:
         self, conn: Connection, items: Sequence[PolicyArticle], source: SourceInfo
     ) -> WriteResult:
         now = utcnow()
-        if conn.dialect.name == "postgresql":  # for this transaction only
-            conn.exec_driver_sql(f"SET LOCAL work_mem = '{PENDING_LIST_WORK_MEM}'")
+        tune_write(conn)
         source_id = self._source_id(conn, source)
         latest = {url_key(item.url): item for item in items}  # the last copy in a batch wins
         known = self._known(conn, list(latest))
@@ -421,7 +300,7 @@ class ArticleStore:
         revised = [(id_, signature(latest[k].body_text)) for k, id_ in updated.items()]
         self._index_signatures(
             conn,
-            [(id_, sig, _bands(sig)) for id_, sig in revised],
+            [(id_, sig, band_keys(sig)) for id_, sig in revised],
             replace=True,
         )
         self._index_signatures(conn, [(e.id, e.signature, e.bands) for e in stored])
@@ -443,7 +322,7 @@ class ArticleStore:
         if not rows:
             return {}
         stmt = (
-            _insert(conn, ARTICLES)
+            upsert(conn, ARTICLES)
             .on_conflict_do_nothing(index_elements=[ARTICLES.c.url_key])
             .returning(ARTICLES.c.id, ARTICLES.c.url_key)
         )
@@ -454,10 +333,10 @@ class ArticleStore:
         actually written (insert if the row vanished meanwhile)."""
         if not rows:
             return {}
-        ins = _insert(conn, ARTICLES)
+        ins = upsert(conn, ARTICLES)
         stmt = ins.on_conflict_do_update(
             index_elements=[ARTICLES.c.url_key],
-            set_={name: ins.excluded[name] for name in UPDATED_COLUMNS},
+            set_={name: ins.excluded[name] for name in rows[0] if name not in KEPT_COLUMNS},
             where=ARTICLES.c.content_hash.is_distinct_from(ins.excluded.content_hash),
         ).returning(ARTICLES.c.id, ARTICLES.c.url_key)
         return {key: id_ for id_, key in conn.execute(stmt, rows)}
@@ -510,13 +389,12 @@ class ArticleStore:
             conn.execute(insert(ATTACHMENTS), rows)
 
     def _signatures(self, items: list[PolicyArticle]) -> list[Signature | None]:
-        """The items' MinHash signatures: those made with a prepared article in the extraction
-        worker (:class:`PreparedArticle`), the others by :attr:`signer`."""
-        unsigned = [n for n, item in enumerate(items) if not isinstance(item, PreparedArticle)]
+        """The items' MinHash signatures: made where each record was prepared
+        (:mod:`crawler.records.prepare`); the bodies that come unsigned (items replayed from the
+        spool, or written by other code) are signed by :attr:`signer`."""
+        out = [item.signature for item in items]
+        unsigned = [n for n, sig in enumerate(out) if sig is None and signable(items[n].body_text)]
         signed = self.signer([items[n].body_text for n in unsigned]) if unsigned else []
-        out: list[Signature | None] = [
-            item.signature if isinstance(item, PreparedArticle) else None for item in items
-        ]
         for n, sig in zip(unsigned, signed, strict=True):
             out[n] = sig
         return out
@@ -525,51 +403,31 @@ class ArticleStore:
     @staticmethod
     def _new(
         key: str, item: PolicyArticle, source_id: int, now: dt.datetime, sig: Signature | None
-    ) -> _New:
-        return _New(
+    ) -> NewPage:
+        return NewPage(
             key=key,
             item=item,
             row=article_row(item, source_id, now),
             document=fit_document_key(document_key(item.doc_number, item.issuer)),
             signature=sig,
-            bands=_bands(sig),
+            bands=band_keys(sig),
         )
 
-    def _cluster(self, conn: Connection, fresh: list[_New], result: WriteResult) -> None:
+    def _cluster(self, conn: Connection, fresh: list[NewPage], result: WriteResult) -> None:
         """Give each new page a cluster (an existing copy's, an earlier new page's, or its own),
         then insert the new pages with it; count the layers of those inserted."""
         if not fresh:
             return
-        _lock_sqlite(conn)  # the reserved ids stay free, and look-ups see every committed row
+        lock_sqlite(conn)  # the reserved ids stay free, and look-ups see every committed row
         # This batch's rows are not stored yet: look-ups find only older rows.
         by_hash = self._lookup(conn, ARTICLES.c.content_hash, {e.item.content_hash for e in fresh})
         by_document = self._lookup(conn, ARTICLES.c.document_key, {e.document for e in fresh})
-        near = self._near_candidates(conn, fresh)
-        seen_hash: dict[str | None, int] = {}
-        seen_document: dict[str, int] = {}
-        seen_bands: dict[int, list[int]] = {}
-        for n, entry in enumerate(fresh):
-            content, document = entry.item.content_hash, entry.document
-            if content in by_hash:
-                entry.cluster_of, entry.layer = by_hash[content], LAYER_CONTENT
-            elif content in seen_hash:
-                entry.batch_of, entry.layer = seen_hash[content], LAYER_CONTENT
-            elif document is not None and document in by_document:
-                entry.cluster_of, entry.layer = by_document[document], LAYER_DOCUMENT
-            elif document is not None and document in seen_document:
-                entry.batch_of, entry.layer = seen_document[document], LAYER_DOCUMENT
-            else:
-                self._match_near(entry, near, fresh, seen_bands)
-            seen_hash.setdefault(content, n)
-            if document is not None:
-                seen_document.setdefault(document, n)
-            for band in entry.bands:
-                seen_bands.setdefault(band, []).append(n)
-        self._assign_clusters(conn, fresh)
+        decide(fresh, by_hash, by_document, self._near_candidates(conn, fresh))
+        assign(fresh, reserve_ids(conn, len(fresh)))
         self._insert_clustered(conn, fresh)
         for entry in fresh:
             if entry.inserted:
-                result.layers[entry.layer or "original"] += 1
+                result.layers[entry.layer or ORIGINAL] += 1
 
     @staticmethod
     def _lookup(conn: Connection, column: Any, values: set[Any]) -> dict[Any, int]:
@@ -588,22 +446,15 @@ class ArticleStore:
         return found
 
     def _near_candidates(
-        self, conn: Connection, fresh: list[_New]
+        self, conn: Connection, fresh: list[NewPage]
     ) -> dict[int, tuple[int, Signature]]:
         """Stored articles sharing a band key with any new page: id → (cluster, signature).
 
-        One statement: on PostgreSQL the band keys go as one array parameter (``= ANY``), not as
-        thousands of ``IN`` parameters to parse and plan (32 per new page)."""
+        One statement, the band keys in one parameter (:func:`crawler.db.dialect.any_of`)."""
         bands = list({band for e in fresh for band in e.bands})
         if not bands:
             return {}
-        keys: Any
-        if conn.dialect.name == "postgresql":
-            param = bindparam("band_keys", bands, type_=postgresql.ARRAY(BigInteger))
-            keys = BANDS.c.band_key == any_(param)
-        else:  # one JSON array unpacked by SQLite: no parameter per key, no parameter limit
-            each = func.json_each(bindparam("band_keys", json.dumps(bands))).table_valued("value")
-            keys = BANDS.c.band_key.in_(select(each.c.value))
+        keys = any_of(conn, BANDS.c.band_key, bands)
         candidates = select(BANDS.c.article_id).where(keys).scalar_subquery()
         rows = conn.execute(
             select(ARTICLES.c.id, ARTICLES.c.cluster_id, SIGNATURES.c.signature)
@@ -615,44 +466,7 @@ class ArticleStore:
             for id_, cluster, sig in rows
         }
 
-    @staticmethod
-    def _match_near(
-        entry: _New,
-        stored: dict[int, tuple[int, Signature]],
-        fresh: list[_New],
-        seen_bands: dict[int, list[int]],
-    ) -> None:
-        if entry.signature is None:
-            return
-        best = NEAR_DUPLICATE_JACCARD
-        for cluster, sig in stored.values():
-            score = entry.signature.jaccard(sig)
-            if score >= best:
-                best, entry.cluster_of, entry.layer = score, cluster, LAYER_NEAR
-        for n in {i for band in entry.bands for i in seen_bands.get(band, ())}:
-            other = fresh[n].signature
-            if other is not None:
-                score = entry.signature.jaccard(other)
-                if score >= best:
-                    best, entry.cluster_of, entry.batch_of = score, None, n
-                    entry.layer = LAYER_NEAR
-
-    @staticmethod
-    def _assign_clusters(conn: Connection, fresh: list[_New]) -> None:
-        """Reserve an id for every new page and resolve its cluster: a stored cluster, or the id
-        of the new page of the batch that starts it (its ``root``: maybe itself)."""
-        for entry, id_ in zip(fresh, _reserve_ids(conn, len(fresh)), strict=True):
-            entry.id = id_
-        for n, entry in enumerate(fresh):
-            if entry.cluster_of is not None:
-                entry.cluster, entry.root = entry.cluster_of, None
-            elif entry.batch_of is not None:
-                mate = fresh[entry.batch_of]
-                entry.cluster, entry.root = mate.cluster, mate.root
-            else:
-                entry.cluster, entry.root = entry.id, n
-
-    def _insert_clustered(self, conn: Connection, fresh: list[_New]) -> None:
+    def _insert_clustered(self, conn: Connection, fresh: list[NewPage]) -> None:
         """Insert the new pages with their ids and clusters, skipping pages another writer stored
         meanwhile (ON CONFLICT DO NOTHING).
 
@@ -675,7 +489,7 @@ class ArticleStore:
                         entry.cluster, entry.layer = entry.id, None
         self._insert_entries(conn, then)
 
-    def _insert_entries(self, conn: Connection, entries: list[_New]) -> None:
+    def _insert_entries(self, conn: Connection, entries: list[NewPage]) -> None:
         if not entries:
             return
         rows = [
@@ -700,9 +514,9 @@ class ArticleStore:
         with_sig = [(id_, sig, bands) for id_, sig, bands in entries if sig is not None]
         if not with_sig:
             return
-        _insert_rows(conn, SIGNATURES, ("article_id", "signature"),
+        insert_rows(conn, SIGNATURES, ("article_id", "signature"),
                      [(id_, sig.to_bytes()) for id_, sig, _ in with_sig])  # fmt: skip
-        _insert_rows(conn, BANDS, ("band_key", "article_id"),
+        insert_rows(conn, BANDS, ("band_key", "article_id"),
                      [(band, id_) for id_, _, bands in with_sig for band in bands])  # fmt: skip
 
     # --- sources -----------------------------------------------------------------------------
@@ -729,7 +543,7 @@ class ArticleStore:
 
     @staticmethod
     def _upsert_source(conn: Connection, source: SourceInfo) -> int:
-        ins = _insert(conn, SOURCES)
+        ins = upsert(conn, SOURCES)
         conn.execute(
             ins.values(
                 site=source.site, name=source.name, region=source.region, created_at=utcnow()

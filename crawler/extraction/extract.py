@@ -6,7 +6,10 @@ import html
 import re
 from bisect import bisect_left
 from collections import deque
+from dataclasses import fields
 from typing import TYPE_CHECKING
+
+from crawler.items import FIELD_NAMES as ITEM_FIELDS
 
 from .body import (
     body_text,
@@ -76,18 +79,14 @@ FIELD_NAMES = (
     "source_name",
     "body",
 )
+_PAGE_FIELDS = frozenset(f.name for f in fields(ExtractedPage))
+_NOT_SCORED = frozenset({"url", "source_name", "issuers", "body_html", "attachments"})
 _EVAL_KEYS = (
-    "title",
-    "publish_date",
-    "written_date",
-    "doc_number",
-    "issuer",
-    "index_number",
-    "topic",
-    "author",
-    "body_text",
+    *(name for name in ITEM_FIELDS if name in _PAGE_FIELDS and name not in _NOT_SCORED),
     "links",
 )
+"""The scored fields: the record's (:data:`crawler.items.FIELD_NAMES`) that the extractor fills,
+but the URL, the source and the lists, in the record's order; and a list page's links."""
 _NOT_HTML_MAGIC = (
     (b"%PDF", "not HTML (PDF)"),
     (b"PK\x03\x04", "not HTML (zip/office document)"),
@@ -999,7 +998,7 @@ def extract_bytes(
 ) -> ExtractedPage:
     """The pure core of extraction: the body bytes, the URL and the Content-Type header in, the
     fields out. Takes and returns plain picklable values, so it also runs in worker processes
-    (:mod:`crawler.workers`)."""
+    (:mod:`crawler.records.workers`)."""
     return _extract_text(body, url, content_type, kind, selectors)
 
 

@@ -7,12 +7,12 @@ Two kinds of page need a browser:
   its list requests carry ``meta["playwright"]``: Chromium loads the page, the list selector
   (``meta["pc_wait_for"]``) is waited for, and the page's DOM as it then stands is the response.
 * **JavaScript challenges** (瑞数-style HTTP 412, 加速乐 521, a short 200 page that is only a
-  challenge script: :func:`crawler.antibot.js_challenge`). :class:`BrowserMiddleware` retries
-  such a response once in the browser. When the browser gets through, the cookies it earned are
-  handed to the plain requests for that host until a challenge comes back (they stopped working),
-  and then the browser is asked again. When the browser meets the challenge too, the page is
-  *blocked*, as without a browser, and the reason says so; that host is not sent to the browser
-  again in this crawl.
+  challenge script: :func:`crawler.monitoring.antibot.js_challenge`). :class:`BrowserMiddleware`
+  retries such a response once in the browser. When the browser gets through, the cookies it
+  earned are handed to the plain requests for that host until a challenge comes back (they
+  stopped working), and then the browser is asked again. When the browser meets the challenge
+  too, the page is *blocked*, as without a browser, and the reason says so; that host is not sent
+  to the browser again in this crawl.
 
 What it costs a crawl that needs no browser: :class:`BrowserDownloadHandler` is Scrapy's HTTP/1.1
 handler plus one dictionary look-up per request, and :class:`BrowserMiddleware` looks at the
@@ -55,7 +55,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.antibot import BROWSER_NOTE, blocked_reason, js_challenge
+from crawler.monitoring.antibot import BROWSER_NOTE, blocked_reason, js_challenge
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -88,7 +88,7 @@ CUT_OFF = (
     "policy-crawler stopped it */</script></head><body></body></html>"
 )
 """What a page that loaded itself more than ``MAX_NAVIGATIONS`` times shows instead (its marker
-is one :func:`crawler.antibot.js_challenge` knows)."""
+is one :func:`crawler.monitoring.antibot.js_challenge` knows)."""
 GRACE = 5.0
 """Seconds beyond ``BROWSER_PAGE_TIMEOUT`` before a page is abandoned whatever it is doing."""
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.monitoring.health import RunStatus
 from crawler.monitoring.reasons import browser_use, plain_reasons
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
 
@@ -85,12 +86,12 @@ def assess(
     check.browser_needed, check.browser_through, check.browser = browser_use(stats)
     for reason in plain_reasons(stats):
         check.reasons.append(reason)
-    status = str(stats.get("run/status") or "failed")
+    status = str(stats.get("run/status") or RunStatus.FAILED)
     if check.blocked:
         check.worsen("blocked")
-    if status == "degraded" or stats.get("list/degraded"):
+    if status == RunStatus.DEGRADED or stats.get("list/degraded"):
         check.worsen("degraded")
-    if status == "failed":
+    if status == RunStatus.FAILED:
         check.worsen("failed")
     for problem in stats.get("run/problems") or []:
         if "contract:" in problem:
@@ -133,7 +134,7 @@ def run_checks(
     from scrapy.crawler import CrawlerProcess
 
     from crawler.db import ensure_schema, make_engine
-    from crawler.health import Thresholds
+    from crawler.monitoring.health import Thresholds
 
     with tempfile.TemporaryDirectory(prefix="crawler-check-") as scratch:
         database = f"sqlite:///{Path(scratch) / 'check.db'}"
@@ -156,7 +157,7 @@ def run_checks(
         for key, value in overrides.items():
             settings.set(key, value, priority="cmdline")
         extensions = dict(settings.getdict("EXTENSIONS"))
-        extensions["crawler.alerts.AlertExtension"] = None
+        extensions["crawler.extensions.alerts.AlertExtension"] = None
         settings.set("EXTENSIONS", extensions, priority="cmdline")
         process = CrawlerProcess(settings)
         crawlers: list[Crawler] = []

@@ -65,7 +65,7 @@ from crawler.attachments.store import (
 )
 from crawler.db import make_engine, redact
 from crawler.items import PolicyArticle
-from crawler.workers import configured_nice
+from crawler.records.workers import configured_nice
 
 if TYPE_CHECKING:
     from collections.abc import Callable

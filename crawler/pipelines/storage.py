@@ -19,6 +19,10 @@ the database by the next run or by ``crawler db replay`` (``storage/spooled``). 
 neither stored nor spooled (the spool unwritable too) are counted as *lost* (``storage/lost``),
 logged with their URLs, and named in the run's problems. Every item not stored is counted in
 ``storage/failed``, and the run ends with a failure status.
+
+The store is chosen by the database ``DATABASE_URL`` names
+(:func:`crawler.db.concurrent.article_store`): on PostgreSQL one that stays correct with several
+writers at once, whether or not a Redis frontier is configured.
 """
 
 from __future__ import annotations
@@ -37,8 +41,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
 from crawler.db.bounds import Rejected
+from crawler.db.concurrent import article_store
+from crawler.db.failures import FailureLog
+from crawler.db.spool import Spool
 from crawler.db.store import (
-    ArticleStore,
     SourceInfo,
     StorageUnavailable,
     WriteResult,
@@ -47,10 +53,8 @@ from crawler.db.store import (
     touch,
     write_isolated,
 )
-from crawler.failures import FailureLog
 from crawler.items import PageSeen, PolicyArticle
-from crawler.spool import Spool
-from crawler.workers import Signer, configured_nice, configured_workers
+from crawler.records.workers import Signer, configured_nice, configured_workers
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -110,7 +114,7 @@ class StoragePipeline:
             raise ValueError(f"DATABASE_URL: {exc}") from exc
         except OSError as exc:  # SQLite: the database's folder cannot be made
             raise ValueError(f"DATABASE_URL {redact(self.url)}: {exc}") from exc
-        self.store = ArticleStore(self.engine)
+        self.store = article_store(self.engine)
         self._failure_logs: dict[str, FailureLog] = {}
         self.rejected: list[Rejected] = []
         self.lost = 0
@@ -308,6 +312,9 @@ class StoragePipeline:
             self.store.signer = sign_here
         self.engine.dispose()
         self.stats.set_value("storage/flush_ms", round(self.write_seconds * 1000))
+        if self.store.lock_wait is not None:  # the concurrent store (PostgreSQL)
+            wait_ms = round(self.store.lock_wait * 1000)
+            self.stats.set_value("storage/cluster_lock_wait_ms", wait_ms)
         self._report_not_stored()
 
     def _report_not_stored(self) -> None:
@@ -350,7 +357,7 @@ class StoragePipeline:
             self._fail_run(reason)
 
     def _replay_spool(self) -> None:
-        from crawler.spool import replay_spool
+        from crawler.db.spool import replay_spool
 
         try:
             replayed = replay_spool(self.spool, self.store)

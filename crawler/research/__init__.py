@@ -6,5 +6,5 @@
 - :mod:`crawler.research.export`: JSON lines, CSV and JSON Feed exports of any size.
 - :mod:`crawler.research.search`: full-text search in simplified or traditional characters, on
   SQLite (FTS5, one token per character) and PostgreSQL (pg_trgm).
-- :mod:`crawler.research.cli`: the ``crawler export`` and ``crawler search`` commands.
+- :mod:`crawler.cli.research`: the ``crawler export`` and ``crawler search`` commands.
 """

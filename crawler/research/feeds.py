@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -36,6 +37,7 @@ from feedgen.ext.base import (  # type: ignore[import-untyped]
 )
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from lxml import etree
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.research.records import Filters, iter_records, sites, tags
 
@@ -51,6 +53,8 @@ POLICY_NS = f"{PROJECT_URL}/ns/policy/1"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR = "policy-crawler"
 DEFAULT_MAX_ITEMS = 200
+
+logger = logging.getLogger(__name__)
 
 POLICY_FIELDS = (
     "doc_number",  # 发文字号
@@ -429,4 +433,36 @@ def write_feeds(
             if stale.suffix in {".json", ".atom"} and stale not in keep:
                 stale.unlink()
                 written.removed.append(stale)
+    return written
+
+
+def feeds_line(written: FeedsWritten, base_url: str | None) -> str:
+    line = f"feeds: {len(written.feeds)} feed(s), {len(written.files)} file(s) in {written.folder}"
+    if not base_url:
+        line += (
+            "\n  note: feeds.opml holds relative URLs, which feed readers cannot import: set "
+            "FEED_BASE_URL (or --base-url) to the address the folder is served at"
+        )
+    return line
+
+
+def refresh_feeds(
+    engine: Engine,
+    out_dir: Path | str,
+    *,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    base_url: str | None = None,
+) -> FeedsWritten | None:
+    """Rewrite every feed from the database after a crawl; print one line.
+
+    Never raises for a database or file-system failure: the crawl's own outcome decides the exit
+    code, so a failure is printed and logged and None is returned.
+    """
+    try:
+        written = write_feeds(engine, out_dir, max_items=max_items, base_url=base_url)
+    except (SQLAlchemyError, OSError) as exc:
+        logger.error("could not refresh the feeds in %s: %s", out_dir, exc)
+        print(f"feeds: not refreshed ({type(exc).__name__}: {exc})")
+        return None
+    print(feeds_line(written, base_url))
     return written

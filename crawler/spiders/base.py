@@ -10,7 +10,7 @@ error (a layout change must not pass for a quiet day). When the configured list 
 nothing but the generic list detection finds links that match ``article_url_pattern``, those are
 crawled and the run is marked *degraded*, naming the selector that stopped matching. The site's
 :class:`~crawler.spiders.contract.SiteContract` is checked as the crawl goes. Anti-bot answers are
-recognised (:mod:`crawler.antibot`) and counted as ``blocked``, never stored.
+recognised (:mod:`crawler.monitoring.antibot`) and counted as ``blocked``, never stored.
 
 ``-a mode=check`` (``crawler check``) fetches only each section's first list page and its newest
 article.
@@ -32,17 +32,18 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.antibot import blocked_reason
 from crawler.db import make_engine
-from crawler.dedup import url_key
+from crawler.db.failures import FailureLog
+from crawler.dedup.urls import url_key
 from crawler.extraction import ExtractedPage, extract_links
-from crawler.failures import FailureLog
-from crawler.incremental import spider_mode
 from crawler.items import PageSeen, PolicyArticle
 from crawler.middlewares.browser import RENDER, WAIT_FOR
-from crawler.prepare import ArticleContext, build_article
+from crawler.middlewares.incremental import spider_mode
+from crawler.monitoring.antibot import blocked_reason
+from crawler.records.prepare import ArticleContext, build_article, extract_prepared
+from crawler.records.workers import ArticleExtractor, page_args
 from crawler.spiders.contract import DEFAULT_CONTRACT, SiteContract
-from crawler.workers import PAGE_META, ArticleExtractor
+from crawler.spiders.meta_keys import ARTICLE, KIND, LIST, PAGE, RETRY
 
 if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
@@ -83,6 +84,11 @@ class PolicySpider(scrapy.Spider):
     """Selectors that win over the generic extractor, by field (title, body, publish_date...)."""
     require_tags: ClassVar[bool] = False
     """Keep only articles that match the topic vocabulary (for general news lists)."""
+    extract_in_workers: ClassVar[bool] = True
+    """Article pages are extracted and their records prepared in the extraction worker processes
+    (:mod:`crawler.records.workers`). False for a spider that builds its own records (overrides
+    :meth:`build_item`, which cannot travel to a worker): the same steps then run in the crawl's
+    process."""
     render_js: ClassVar[bool] = False
     """Load this site's list pages in a real browser (Chromium, through scrapy-playwright), for a
     site whose lists are filled in by JavaScript: the page is read once ``list_link_selector``
@@ -150,7 +156,7 @@ class PolicySpider(scrapy.Spider):
                 if retry.kind == "list"
                 else self.article_request(retry.url)
             )
-            request.meta["pc_retry"] = retry.attempts
+            request.meta[RETRY] = retry.attempts
             requests.append(request)
         if requests:
             logger.info("Retrying %d earlier failure(s) of %s", len(requests), self.name)
@@ -158,7 +164,7 @@ class PolicySpider(scrapy.Spider):
         return requests
 
     def record_failure(self, request: scrapy.Request | None, url: str, reason: str) -> None:
-        kind = request.meta.get("pc_kind", "article") if request is not None else "article"
+        kind = request.meta.get(KIND, ARTICLE) if request is not None else ARTICLE
         self.failure_log.record(url, str(kind), reason)
         category = reason.split(" (")[0].split(":")[0]  # "HTTP 500", "blocked", "TimeoutError"
         self.stats.inc_value(f"failures/recorded/{category}")
@@ -182,7 +188,7 @@ class PolicySpider(scrapy.Spider):
     def list_request(
         self, url: str, page: int, meta: dict[str, Any] | None = None
     ) -> scrapy.Request:
-        meta = meta or {"pc_kind": "list"}
+        meta = meta or {KIND: LIST}
         if self.needs_rendering(url):
             meta[RENDER] = True
             if self.list_link_selector:
@@ -211,7 +217,7 @@ class PolicySpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             cb_kwargs=cb_kwargs,
-            meta={"pc_kind": "article"},
+            meta={KIND: ARTICLE},
             priority=ARTICLE_PRIORITY,
         )
 
@@ -343,14 +349,26 @@ class PolicySpider(scrapy.Spider):
     async def extract_page(
         self, response: Response, request: scrapy.Request
     ) -> ExtractedPage | PolicyArticle:
-        """The page's record, extracted, built, normalised and tagged in a worker process
-        (awaited by :class:`~crawler.workers.ArticleExtractionMiddleware` before
-        :meth:`parse_article`); the extracted page when it is not an article, or when the
-        spider builds its records itself (overrides :meth:`build_item`)."""
-        if type(self).build_item is not PolicySpider.build_item:
-            return await self.extractor.article(response, self.field_selectors or None)
+        """The page's record, extracted, built, normalised, tagged and signed in a worker process
+        (awaited by :class:`~crawler.middlewares.extraction.ArticleExtractionMiddleware` before
+        :meth:`parse_article`, for spiders that ``extract_in_workers``); the extracted page when
+        it is not an article."""
         context = self.article_context(response, request.cb_kwargs.get("listed"))
         return await self.extractor.prepared(response, self.field_selectors or None, context)
+
+    def prepare_here(
+        self, response: Response, listed: Mapping[str, Any] | None
+    ) -> ExtractedPage | PolicyArticle:
+        """The same as :meth:`extract_page`, in the crawl's process, with the records built by
+        :meth:`build_item`: for a spider that does not ``extract_in_workers``, or a page that
+        was not extracted on its way (the middleware switched off)."""
+        context = self.article_context(response, listed)
+
+        def build(page: ExtractedPage, url: str, context: ArticleContext) -> PolicyArticle:
+            return self.build_item(page, response, listed or {})
+
+        args = page_args(response, self.field_selectors or None)
+        return extract_prepared(*args, context, build)
 
     def article_context(
         self, response: Response, listed: Mapping[str, Any] | None = None
@@ -378,21 +396,17 @@ class PolicySpider(scrapy.Spider):
     def _article_output(
         self, response: Response, listed: Mapping[str, Any] | None
     ) -> Iterator[PolicyArticle | PageSeen]:
-        ready: ExtractedPage | PolicyArticle | None = response.meta.pop(PAGE_META, None)
+        ready: ExtractedPage | PolicyArticle | None = response.meta.pop(PAGE, None)
         if response.status == 304:  # a conditional revisit: unchanged since we stored it
             self.stats.inc_value("incremental/not_modified")
             yield PageSeen(response.url)
             return
         if self.check_blocked(response):
             return
-        if isinstance(ready, PolicyArticle):  # prepared in a worker process
-            self.succeeded(response)
-            self.check_contract(ready)
-            yield ready
-            return
-        # not extracted on the way (middleware disabled): extract here, pipelines normalise
-        page = ready or self.extractor.extract(response, self.field_selectors or None)
-        if page.kind != "article":
+        if ready is None:  # not prepared on its way: here, the same way
+            ready = self.prepare_here(response, listed)
+        if isinstance(ready, ExtractedPage):  # not an article
+            page = ready
             stats = self.stats
             stats.inc_value("article/not_article")
             _remember(stats, "article/not_article_urls", response.url)
@@ -401,9 +415,8 @@ class PolicySpider(scrapy.Spider):
             self.record_failure(response.request, response.url, f"not an article ({reason})")
             return
         self.succeeded(response)
-        item = self.build_item(page, response, listed or {})
-        self.check_contract(item)
-        yield item
+        self.check_contract(ready)
+        yield ready
 
     def check_contract(self, item: PolicyArticle) -> None:
         """Count the contract's article fields that ``item`` lacks (``contract/missing/…``)."""
@@ -415,9 +428,10 @@ class PolicySpider(scrapy.Spider):
     def build_item(
         self, page: ExtractedPage, response: Response, listed: Mapping[str, Any]
     ) -> PolicyArticle:
-        """The item from the extracted page (:func:`crawler.prepare.build_article`): values a
-        list record gave win over the page's. A spider that overrides it has its article pages
-        only extracted in the workers, and its records built, normalised and tagged here."""
+        """The item from the extracted page (:func:`crawler.records.prepare.build_article`): values
+        a list record gave win over the page's. A spider that overrides it sets
+        ``extract_in_workers = False``: its pages are then extracted and its records built and
+        prepared in the crawl's process (the same preparation, :meth:`prepare_here`)."""
         return build_article(page, response.url, self.article_context(response, listed))
 
     # --- failures ----------------------------------------------------------------------------

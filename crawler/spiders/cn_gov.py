@@ -27,9 +27,10 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.antibot import blocked_reason
+from crawler.monitoring.antibot import blocked_reason
 from crawler.spiders.contract import YMD, SiteContract
 from crawler.spiders.families import JsonApiSpider
+from crawler.spiders.meta_keys import COLUMN, FALLBACK, JSON_FILE, KIND, LIST
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +84,10 @@ class CnGovSpider(JsonApiSpider):
     # --- fallback: the column page names its JSON file ---------------------------------------
     def column_request(self, request: scrapy.Request | None) -> scrapy.Request | None:
         """The column page of a JSON list request that failed, once per file and run."""
-        if request is None or request.meta.get("pc_kind") != "list":
+        if request is None or request.meta.get(KIND) != LIST:
             return None
         column = self.column_pages.get(request.url)
-        if column is None or request.meta.get("pc_fallback"):
+        if column is None or request.meta.get(FALLBACK):
             return None
         logger.warning("Reading the name of the JSON file of %s from %s", request.url, column)
         self.stats.inc_value("list/fallback_column_pages")
@@ -94,7 +95,7 @@ class CnGovSpider(JsonApiSpider):
             column,
             callback=self.parse_column,
             errback=self.on_column_error,
-            meta={"pc_kind": "column", "pc_json": request.url},
+            meta={KIND: COLUMN, JSON_FILE: request.url},
         )
 
     def parse_column(self, response: Response) -> list[scrapy.Request]:
@@ -108,11 +109,11 @@ class CnGovSpider(JsonApiSpider):
             logger.error("Column page %s names no JSON file: its template changed?", response.url)
             return []
         url = response.urljoin(names[0])
-        if url == response.meta.get("pc_json"):
+        if url == response.meta.get(JSON_FILE):
             logger.info("Column page %s still loads %s", response.url, url)
             return []
         logger.warning("Column page %s now loads %s", response.url, url)
-        return [self.list_request(url, page=1, meta={"pc_kind": "list", "pc_fallback": True})]
+        return [self.list_request(url, page=1, meta={KIND: LIST, FALLBACK: True})]
 
     def on_column_error(self, failure: Failure) -> None:
         """A column page that could not be fetched: the JSON file's failure is recorded."""

@@ -1,8 +1,8 @@
 """Site contracts: what a healthy crawl of one site looks like, declared beside its spider.
 
 A spider sets ``contract = SiteContract(...)``; the crawl checks it as it goes (counted in the
-run's stats under ``contract/…``) and the health rules (:mod:`crawler.health`) and ``crawler
-check`` turn a broken contract into a problem a person can act on:
+run's stats under ``contract/…``) and the health rules (:mod:`crawler.monitoring.health`) and
+``crawler check`` turn a broken contract into a problem a person can act on:
 
 - ``list_items``: every first list page of a section yields at least this many article links
   (fewer, but some, is a warning; none is a failure: the layout changed);

@@ -40,10 +40,10 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from crawler.extraction import ExtractedPage
 from crawler.extraction.normalize import normalize_doc_number, parse_date
 from crawler.items import PageSeen, PolicyArticle
-from crawler.prepare import vocabulary
+from crawler.records.prepare import vocabulary
 from crawler.spiders.contract import YMD, SiteContract
 from crawler.spiders.families import JsonApiSpider
-from crawler.workers import PAGE_META
+from crawler.spiders.meta_keys import ARTICLE, KIND, LIST, PAGE, POLICY_PAGE_URL
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -54,8 +54,6 @@ SITE = "https://www.shanghai.gov.cn"
 LIST_API = f"{SITE}/gwk/policy/page"
 DETAIL_API = f"{SITE}/gwk/policy/detail"
 PAGE_URL = f"{SITE}/zhengce/detail"
-PAGE_META_URL = "pc_page_url"
-"""Request meta: the policy's page URL, on the detail API request sent in its place."""
 JSON_HEADERS = {
     "Content-Type": "application/json;charset=UTF-8",
     "Accept": "application/json, text/plain, */*",
@@ -144,7 +142,7 @@ class ShPolicySpider(JsonApiSpider):
             callback=self.parse_list,
             errback=self.on_error,
             cb_kwargs={"page": page},
-            meta=meta or {"pc_kind": "list"},
+            meta=meta or {KIND: LIST},
         )
 
     def records(self, data: Any) -> list[Mapping[str, Any]]:
@@ -213,7 +211,7 @@ class ShPolicySpider(JsonApiSpider):
             pages = 0
         if page >= pages:
             return None
-        return self.list_request(response.url, page=page + 1, meta={"pc_kind": "list"})
+        return self.list_request(response.url, page=page + 1, meta={KIND: LIST})
 
     # --- articles: the detail API -----------------------------------------------------------
     def detail_request(self, request: scrapy.Request) -> scrapy.Request | None:
@@ -227,13 +225,13 @@ class ShPolicySpider(JsonApiSpider):
             method="POST",
             body=_compact({"siteId": site_id, "businessId": business_id}),
             headers={**JSON_HEADERS, "Referer": request.url},
-            meta={**request.meta, PAGE_META_URL: request.url},
+            meta={**request.meta, POLICY_PAGE_URL: request.url},
             dont_filter=True,
         )
 
     def page_response(self, response: Response) -> Response | None:
         """The detail API's answer as the HTML page of the policy (None: no text in it)."""
-        url = response.meta.get(PAGE_META_URL)
+        url = response.meta.get(POLICY_PAGE_URL)
         data = _data(response) if url else None
         if url is None or data is None:
             return None
@@ -270,7 +268,7 @@ class ShPolicySpider(JsonApiSpider):
         page = self.page_response(response)
         if page is None:
             return ExtractedPage(
-                url=str(response.meta.get(PAGE_META_URL, response.url)),
+                url=str(response.meta.get(POLICY_PAGE_URL, response.url)),
                 kind="not_article",
                 reason="the detail API gave no text",
                 encoding=None,
@@ -280,7 +278,7 @@ class ShPolicySpider(JsonApiSpider):
     def parse_article(
         self, response: Response, listed: Mapping[str, Any] | None = None
     ) -> list[PolicyArticle | PageSeen]:
-        if PAGE_META not in response.meta and response.status == 200:
+        if PAGE not in response.meta and response.status == 200:
             # not extracted on the way (no ArticleExtractionMiddleware): extract the page here
             page = self.page_response(response)
             if page is not None:
@@ -290,11 +288,11 @@ class ShPolicySpider(JsonApiSpider):
     # --- failures and successes are the policy page's, not the API's ------------------------
     def record_failure(self, request: scrapy.Request | None, url: str, reason: str) -> None:
         if request is not None:
-            url = str(request.meta.get(PAGE_META_URL, url))
+            url = str(request.meta.get(POLICY_PAGE_URL, url))
         super().record_failure(request, url, reason)
 
     def succeeded(self, response: Response) -> None:
-        url = response.meta.get(PAGE_META_URL) if response.request is not None else None
+        url = response.meta.get(POLICY_PAGE_URL) if response.request is not None else None
         if url and url != response.url:
             response = response.replace(url=str(url))
         super().succeeded(response)
@@ -315,8 +313,8 @@ class PolicyDetailMiddleware:
         spider = self.crawler.spider
         if (
             not isinstance(spider, ShPolicySpider)
-            or request.meta.get("pc_kind") != "article"
-            or PAGE_META_URL in request.meta
+            or request.meta.get(KIND) != ARTICLE
+            or POLICY_PAGE_URL in request.meta
         ):
             return None
         return spider.detail_request(request)

@@ -11,7 +11,7 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from crawler.attachments.store import KnownUrl, Wanted
-from crawler.config import ConfigError, validate
+from crawler.extensions.config import ConfigError, validate
 from crawler.pipelines.attachments import AttachmentJob, AttachmentsPipeline
 
 NOW = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)

@@ -17,8 +17,9 @@ from sqlalchemy import text
 
 from crawler.db import make_engine
 from tests.attachments import samples
-from tests.reliability.helpers import run_cli, run_crawl
+from tests.reliability.helpers import run_crawl
 from tests.reliability.sites import Answer, LocalSite, html_answer, list_page, numbered_notice
+from tests.support.commands import run_cli
 
 MARKER = "附件独有词甲乙丙"
 """A word that occurs only in good.pdf, never in a page."""
@@ -173,7 +174,7 @@ def test_a_second_run_downloads_nothing(crawled: Crawled) -> None:
 def test_the_search_finds_a_word_only_an_attachment_holds(crawled: Crawled) -> None:
     articles = _rows(crawled.url, "SELECT body_text FROM articles")
     assert all(MARKER not in (r.body_text or "") for r in articles)
-    found = run_cli(crawled.tmp, crawled.url, "search", MARKER, "--json")
+    found = run_cli("search", MARKER, "--json", tmp=crawled.tmp, database_url=crawled.url)
     assert found.returncode == 0, found.stderr
     hits = [json.loads(line) for line in found.stdout.splitlines()]
     assert [h["url"] for h in hits] == [crawled.site.url("/a/1.html")]

@@ -15,9 +15,9 @@ from crawler.attachments.extract import extract_bytes
 from crawler.attachments.store import AttachmentStore
 from crawler.db import make_engine, upgrade
 from crawler.db.store import ArticleStore, SourceInfo
-from crawler.health import Thresholds, run_problems
 from crawler.items import Attachment, PolicyArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.monitoring.health import Thresholds, run_problems
+from crawler.records.normalize import normalize_article
 from crawler.research.export import export
 from crawler.research.feeds import FeedSpec, atom_feed, json_feed
 from crawler.research.records import iter_records

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import CrawlRun
-from tests.conftest import ROOT
-from tests.reliability.helpers import crawl_env, failures, stored_articles
+from tests.reliability.helpers import failures, stored_articles
+from tests.support.commands import command_env as crawl_env
+from tests.support.paths import ROOT
 
 SETTINGS = {
     "SPIDER_MODULES": "tests.browser.spiders",

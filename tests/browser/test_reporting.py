@@ -10,7 +10,7 @@ from pathlib import Path
 from crawler.spiders.sh_edu import ShEduSpider
 from tests.browser.helpers import run_cli
 from tests.browser.site import GUARDED_ITEMS, JS_ITEMS, PLAIN_ITEMS, BrowserSite
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 NO_CHROMIUM = "/nonexistent/chromium"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.config import ConfigError, validate
+from crawler.extensions.config import ConfigError, validate
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.antibot import BROWSER_NOTE, blocked_reason, js_challenge
 from crawler.middlewares.browser import find_chromium
+from crawler.monitoring.antibot import BROWSER_NOTE, blocked_reason, js_challenge
 from crawler.monitoring.reasons import browser_use, fetch_reason, plain_reasons
 from tests.browser.site import challenge_page
 

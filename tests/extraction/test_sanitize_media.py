@@ -14,9 +14,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.extraction import dom
 from crawler.extraction.extract import extract_bytes
-from crawler.health import Thresholds, run_problems, short_body
-from crawler.items import PreparedArticle
-from crawler.pipelines.normalize import NormalizePipeline
+from crawler.items import PolicyArticle
+from crawler.monitoring.health import Thresholds, run_problems, short_body
+from crawler.pipelines.checks import RecordCheckPipeline
 
 PARAGRAPHS = [
     f"第{n}条：为规范托育机构备案管理，保障婴幼儿安全和健康，各地卫生健康部门应当依照本办法"
@@ -100,12 +100,16 @@ def test_a_body_cut_short_is_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.page_chars is not None and result.page_chars > 3000
     assert short_body(result.body_text, result.page_chars, Thresholds())
 
-    item = PreparedArticle(
-        url=result.url, site="cn_test", body_text=result.body_text, page_chars=result.page_chars
+    item = PolicyArticle(
+        url=result.url,
+        site="cn_test",
+        title="通知",
+        body_text=result.body_text,
+        page_chars=result.page_chars,
     )
     crawler = get_crawler(Spider)
     assert crawler.stats is not None
-    NormalizePipeline(crawler).process_item(item)
+    RecordCheckPipeline(crawler).process_item(item)
     stats = crawler.stats.get_stats()
     assert stats["article/short_body"] == 1
     problems = [str(p) for p in run_problems(stats, "finished", Thresholds())]

@@ -14,14 +14,15 @@ from scrapy.spiderloader import SpiderLoader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.cli import project_settings
+from crawler.cli.common import project_settings
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
 from crawler.monitoring.check import SiteCheck, assess
 from crawler.monitoring.reasons import fetch_reason, plain_reasons
 from crawler.spiders.base import PolicySpider
 from crawler.spiders.contract import SiteContract
-from tests.conftest import FIXTURES, run_module
+from tests.support.commands import run_module
+from tests.support.paths import FIXTURES
 
 LOADER = SpiderLoader.from_settings(project_settings())
 SPIDERS = sorted(LOADER.list())
@@ -197,7 +198,7 @@ def test_reasons_are_capped() -> None:
 
 
 def test_failure_counts_are_of_pages_not_of_retries_and_robots_files() -> None:
-    from crawler.health import Thresholds, run_problems
+    from crawler.monitoring.health import Thresholds, run_problems
 
     # two list pages, each tried 4 times, and robots.txt tried 4 times: all failed (offline)
     stats = {

@@ -12,7 +12,8 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from crawler.monitoring.progress import Board, Line
-from tests.conftest import FIXTURES, run_module
+from tests.support.commands import run_module
+from tests.support.paths import FIXTURES
 
 
 def test_the_log_goes_to_a_file_and_a_failed_site_says_why(tmp_path: Path) -> None:

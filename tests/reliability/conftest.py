@@ -1,4 +1,5 @@
-"""Fixtures of the reliability tests: local sites, throw-away databases and PostgreSQL servers."""
+"""Fixtures of the reliability tests: local sites and a PostgreSQL server of their own (the
+throw-away databases: :mod:`tests.support.fixtures`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.reliability.helpers import ThrowawayPostgres
 from tests.reliability.sites import LocalSite
 
@@ -26,16 +26,6 @@ def offsite() -> Iterator[LocalSite]:
     server = LocalSite()
     yield server
     server.close()
-
-
-@pytest.fixture
-def pg_url(postgres_server: str) -> Iterator[str]:
-    """A throw-away database on the main PostgreSQL server."""
-    url = create_postgres_database(postgres_server)
-    try:
-        yield url
-    finally:
-        drop_postgres_database(postgres_server, url)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,8 +18,10 @@ from sqlalchemy import Engine, select, text
 
 from crawler.db import make_engine
 from crawler.db.models import Article, Failure
-from crawler.dedup import url_key
-from tests.conftest import ROOT
+from crawler.dedup.urls import url_key
+from tests.support.commands import command_env
+from tests.support.net import free_port
+from tests.support.paths import ROOT
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SPIDER = "test_faulty"
@@ -45,19 +46,6 @@ def removed_protections() -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in pairs)
 
 
-def crawl_env(tmp: Path, database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("ALERT_URLS", "REPLAY_DIR")}
-    env.update(
-        DATABASE_URL=database_url,
-        FEED_DIR=str(tmp / "feeds"),
-        SPOOL_DIR=str(tmp / "spool"),
-        LOCK_FILE=str(tmp / "crawler.lock"),
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
-
-
 def crawl_command(
     start_url: str, settings: Mapping[str, str] | None = None, args: Sequence[str] = ()
 ) -> list[str]:
@@ -80,21 +68,7 @@ def run_crawl(
     return subprocess.run(
         crawl_command(start_url, settings, args),
         cwd=ROOT,
-        env=crawl_env(tmp, database_url, **(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def run_cli(
-    tmp: Path, database_url: str, *args: str, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
-        cwd=ROOT,
-        env=crawl_env(tmp, database_url),
+        env=command_env(tmp, database_url, **(env or {})),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -124,12 +98,6 @@ def failures(url: str) -> dict[str, Any]:
 
 def key(url: str) -> str:
     return url_key(url)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def closed_port_url(password: str = "s3cr3t-closed-PW") -> str:

@@ -24,10 +24,10 @@ from scrapy.exceptions import DropItem
 
 from crawler.extraction import ExtractedPage, extract_from_bytes
 from crawler.items import PolicyArticle
-from crawler.pipelines.normalize import normalize_article
-from crawler.prepare import ArticleContext, build_article
-from tests.conftest import FIXTURES, ROOT
+from crawler.records.normalize import normalize_article
+from crawler.records.prepare import ArticleContext, build_article
 from tests.reliability.sites import NOTICES
+from tests.support.paths import FIXTURES, ROOT
 
 PAGES: list[Path] = sorted(
     p for p in FIXTURES.glob("*/pages/*") if p.suffix in {".html", ".htm", ".shtml"}

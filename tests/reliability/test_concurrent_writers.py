@@ -13,9 +13,9 @@ from sqlalchemy import Engine, text
 
 from crawler.db import make_engine, upgrade
 from crawler.db.store import ArticleStore, SourceInfo
-from crawler.dedup import url_key
+from crawler.dedup.urls import url_key
 from crawler.items import Attachment, PolicyArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 from tests.reliability.sites import numbered_notice
 
 SOURCE = SourceInfo(site="test_faulty", name="测试市教育局", region="test")

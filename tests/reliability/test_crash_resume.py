@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.reliability.helpers import crawl_command, crawl_env, key, run_crawl, stored_articles
+from tests.reliability.helpers import crawl_command, key, run_crawl, stored_articles
 from tests.reliability.sites import Answer, LocalSite, html_answer, list_page, numbered_notice
+from tests.support.commands import command_env
+from tests.support.paths import ROOT
 
 ARTICLES = 250
 PER_PAGE = 125
@@ -70,7 +71,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Killed]:
         crawl = subprocess.Popen(
             crawl_command(site.url("/list.html"), SETTINGS),
             cwd=ROOT,
-            env=crawl_env(run, database(run)),
+            env=command_env(run, database(run)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -16,22 +16,22 @@ from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article
+from crawler.db.spool import Spool, replay_spool
 from crawler.db.store import ArticleStore
 from crawler.items import PolicyArticle
-from crawler.spool import Spool, replay_spool
-from tests.conftest import ROOT, create_postgres_database, drop_postgres_database
 from tests.reliability.helpers import (
     ThrowawayPostgres,
     closed_port_url,
     crawl_command,
-    crawl_env,
     failures,
     key,
-    run_cli,
     run_crawl,
     stored_articles,
 )
 from tests.reliability.sites import Answer, LocalSite, html_answer, list_page, numbered_notice
+from tests.support.commands import command_env, run_cli
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.paths import ROOT
 
 
 def publish(site: LocalSite, count: int, delay: float = 0.0) -> list[str]:
@@ -92,7 +92,7 @@ def closed_port_crawl(
         down = closed_port_url()
         result = run_crawl(tmp, down, site.url("/list.html"), {"ROBOTSTXT_OBEY": "False"})
         items = spooled(tmp)
-        replay = run_cli(tmp, database_url, "db", "replay")
+        replay = run_cli("db", "replay", tmp=tmp, database_url=database_url)
         yield ClosedPortCrawl(site, tmp, urls, database_url, result, items, replay)
     finally:
         site.close()
@@ -141,7 +141,7 @@ def test_database_dying_mid_crawl_loses_nothing_and_the_next_run_replays(
         crawl = subprocess.Popen(
             crawl_command(site.url("/list.html"), settings),
             cwd=ROOT,
-            env=crawl_env(tmp_path, database_url),
+            env=command_env(tmp_path, database_url),
             stdout=subprocess.DEVNULL,
             stderr=log_file,
         )

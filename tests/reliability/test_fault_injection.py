@@ -20,14 +20,14 @@ import pytest
 from scrapy.http import HtmlResponse
 from sqlalchemy import select
 
-from crawler.antibot import blocked_reason
 from crawler.db import make_engine
 from crawler.db.models import CrawlRun
-from tests.conftest import create_postgres_database, drop_postgres_database
+from crawler.monitoring.antibot import blocked_reason
 from tests.reliability import faulty_site
 from tests.reliability.faulty_site import Link
 from tests.reliability.helpers import failures, key, run_crawl, stored_articles
 from tests.reliability.sites import NOTICES, LocalSite, html_answer, list_page
+from tests.support.databases import create_postgres_database, drop_postgres_database
 
 BACKOFF_HOURS = 0.0002
 """0.72 s: failures of the first run are due when the second starts (a subprocess takes longer to

@@ -16,15 +16,10 @@ from sqlalchemy.orm import Session
 
 from crawler.db import make_engine
 from crawler.db.models import CrawlRun
-from tests.conftest import ROOT, run_module
-from tests.reliability.helpers import (
-    crawl_command,
-    crawl_env,
-    run_cli,
-    run_crawl,
-    stored_articles,
-)
+from tests.reliability.helpers import crawl_command, run_crawl, stored_articles
 from tests.reliability.sites import Answer, LocalSite, html_answer, list_page, numbered_notice
+from tests.support.commands import command_env, run_cli, run_module
+from tests.support.paths import ROOT
 
 ARTICLES = 30
 SETTINGS = {"ROBOTSTXT_OBEY": "False", "STORAGE_BATCH_SIZE": "2"}
@@ -62,7 +57,7 @@ def test_a_killed_runs_row_is_closed_by_the_next_run(
     crawl = subprocess.Popen(
         crawl_command(site.url("/list.html"), {**SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}),
         cwd=ROOT,
-        env=crawl_env(tmp_path, database_url),
+        env=command_env(tmp_path, database_url),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -91,7 +86,7 @@ def test_a_killed_runs_row_is_closed_by_the_next_run(
     assert second.status == "warning"
     assert any("an earlier run was killed" in p for p in second.problems), second.problems
     assert "never finished: paging every list to its end" in result.stderr
-    status = run_cli(tmp_path, database_url, "status")
+    status = run_cli("status", tmp=tmp_path, database_url=database_url)
     assert "wK" in status.stdout, status.stdout
 
 

@@ -22,10 +22,12 @@ from sqlalchemy import select, text
 
 from crawler.db import make_engine, upgrade
 from crawler.db.models import CrawlRun
-from tests.conftest import ROOT, create_postgres_database, drop_postgres_database
-from tests.reliability.helpers import closed_port_url, crawl_env, run_cli, stored_articles
+from tests.extensions.test_alerts import Receiver
+from tests.reliability.helpers import closed_port_url, stored_articles
 from tests.reliability.sites import LocalSite, html_answer, list_page, numbered_notice
-from tests.test_monitoring import Receiver
+from tests.support.commands import command_env, run_cli
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.paths import ROOT
 
 ARTICLES = 6
 UNWRITABLE = Path("/proc") / f"pc-spool-{uuid.uuid4().hex[:8]}"
@@ -49,7 +51,7 @@ def crawler_run(
     import subprocess
     import sys
 
-    env = crawl_env(
+    env = command_env(
         tmp,
         database_url,
         SPOOL_DIR=str(UNWRITABLE),
@@ -165,6 +167,6 @@ def test_a_database_refusing_writes_with_the_spool_unavailable_reports_the_loss_
         engine.dispose()
     assert run.status == "failed" and run.items_failed == ARTICLES
     assert any(f"{ARTICLES} item(s) LOST" in p for p in run.problems), run.problems
-    status = run_cli(tmp_path, refusing_database, "status")
+    status = run_cli("status", tmp=tmp_path, database_url=refusing_database)
     assert status.returncode == 1
     assert f"{ARTICLES} item(s) LOST" in status.stdout, status.stdout

@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from crawler.db import make_engine
 from crawler.db.models import AttachmentRow, Source
+from crawler.db.spool import Spool
 from crawler.items import PolicyArticle
-from crawler.spool import Spool
-from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.reliability import poison_site
-from tests.reliability.helpers import failures, key, run_cli, run_crawl, stored_articles
+from tests.reliability.helpers import failures, key, run_crawl, stored_articles
 from tests.reliability.sites import LocalSite, numbered_notice
+from tests.support.commands import run_cli
+from tests.support.databases import create_postgres_database, drop_postgres_database
 
 SETTINGS = {"ROBOTSTXT_OBEY": "False"}
 
@@ -207,7 +208,7 @@ def test_replay_skips_and_records_lines_that_fail_on_data_and_drains(
     valid = [spooled_item(f"{base}/{n}.html", n) for n in range(3, 8)]
     Spool(tmp / "spool").append("test_faulty", [*poison, *valid])
 
-    first = run_cli(tmp, poisoned.database_url, "db", "replay")
+    first = run_cli("db", "replay", tmp=tmp, database_url=poisoned.database_url)
     assert "Traceback" not in first.stderr, first.stderr[-3000:]
     assert first.returncode == 1  # two items were not stored: said, once
     assert "replayed 6 spooled item(s)" in first.stdout, first.stdout + first.stderr
@@ -224,6 +225,6 @@ def test_replay_skips_and_records_lines_that_fail_on_data_and_drains(
     bad = [json.loads(line)["url"] for line in (tmp / "spool" / "test_faulty.jsonl.bad").open()]
     assert sorted(bad) == sorted([long_url, poison[1].url])
 
-    second = run_cli(tmp, poisoned.database_url, "db", "replay")
+    second = run_cli("db", "replay", tmp=tmp, database_url=poisoned.database_url)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "replayed 0 spooled item(s)" in second.stdout

@@ -18,15 +18,12 @@ from pathlib import Path
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from tests.conftest import ROOT
 from tests.reliability.faulty_site import JS_CHALLENGE
 from tests.reliability.helpers import (
     ThrowawayPostgres,
     closed_port_url,
-    crawl_env,
     failures,
     key,
-    run_cli,
     run_crawl,
     stored_articles,
 )
@@ -39,6 +36,8 @@ from tests.reliability.sites import (
     list_page,
     redirect,
 )
+from tests.support.commands import command_env, run_cli
+from tests.support.paths import ROOT
 
 XSS = """
 <p onclick="steal()">为做好托育机构登记备案工作，现将有关事项通知如下。</p>
@@ -102,7 +101,7 @@ def crawled(
         database_url = own_postgres.new_database()
         # Nothing but speed is changed: robots.txt and the size cap stay on their defaults.
         result = run_crawl(tmp, database_url, site.url("/list.html"))
-        status = run_cli(tmp, database_url, "status")
+        status = run_cli("status", tmp=tmp, database_url=database_url)
         yield SecureCrawl(site, offsite, database_url, own_postgres.password, result, status)
     finally:
         site.close()
@@ -180,7 +179,7 @@ def test_the_password_of_an_unreachable_database_is_not_shown(tmp_path: Path) ->
         [sys.executable, "-m", "crawler.cli", "status"],
         [sys.executable, "-m", "scrapy", "crawl", "cn_gov", "-s", "RETRY_TIMES=0"],
     ]
-    env = crawl_env(tmp_path, url, REPLAY_DIR=str(ROOT / "tests" / "fixtures"))
+    env = command_env(tmp_path, url, REPLAY_DIR=str(ROOT / "tests" / "fixtures"))
     processes = [
         subprocess.Popen(
             c, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -8,13 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from crawler.db import make_engine, upgrade
-from tests.conftest import (
-    FIXTURES,
-    create_postgres_database,
-    drop_postgres_database,
-    run_module,
-)
 from tests.research.demo import build_demo
+from tests.support.commands import run_module
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.paths import FIXTURES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -59,7 +56,7 @@ def settings_for(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def use(engine: Engine) -> None:
         url = engine.url.render_as_string(hide_password=False)
-        monkeypatch.setattr("crawler.cli.project_settings", lambda: {"DATABASE_URL": url})
+        monkeypatch.setattr("crawler.cli.common.project_settings", lambda: {"DATABASE_URL": url})
 
     return use
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from crawler.db.store import ArticleStore, SourceInfo
 from crawler.items import Attachment, PolicyArticle
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,21 +22,15 @@ import yaml
 from sqlalchemy import inspect
 
 from crawler.db import make_engine
-from tests.conftest import ROOT
 from tests.research.demo import PUHUI_URL
+from tests.support.net import free_port
+from tests.support.paths import ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 METADATA = ROOT / "docs" / "datasette" / "metadata.yml"
 PLUGINS = ROOT / "docs" / "datasette" / "plugins"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def get_json(url: str) -> Any:

@@ -20,9 +20,9 @@ from sqlalchemy import event
 from crawler.db import make_engine, upgrade
 from crawler.research.export import CSV_COLUMNS, export
 from crawler.research.records import Filters, InputError, iter_records, parse_since
-from tests.conftest import ROOT
 from tests.research.demo import ALL_URLS, ITEMS, PUHUI_URL, UNDATED_URL
-from tests.research.helpers import run_cli
+from tests.support.commands import run_cli_here as run_cli
+from tests.support.paths import ROOT
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -176,7 +176,7 @@ def test_export_memory_stays_flat(tmp_path: Path) -> None:
 def test_export_to_stdout_in_a_real_process(demo_ro: Engine) -> None:
     url = demo_ro.url.render_as_string(hide_password=False)
     code = (
-        "import argparse, sys; from crawler.research.cli import register;"
+        "import argparse, sys; from crawler.cli.research import register;"
         "p = argparse.ArgumentParser(); register(p.add_subparsers());"
         "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))"
     )

@@ -12,11 +12,10 @@ import pytest
 from sqlalchemy import inspect, select, text, update
 
 from crawler.db.models import Article
-from crawler.research.cli import refresh_feeds
-from crawler.research.feeds import POLICY_FIELDS, safe_name, write_feeds
+from crawler.research.feeds import POLICY_FIELDS, refresh_feeds, safe_name, write_feeds
 from crawler.research.records import REPOST_CLUSTER_COLUMNS
 from tests.research.demo import ALL_URLS, ITEMS, PUHUI_URL, TRADITIONAL_URL, UNDATED_URL, UNSAFE_URL
-from tests.research.helpers import run_cli
+from tests.support.commands import run_cli_here as run_cli
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -230,7 +229,7 @@ def test_the_feed_base_url_is_configured_once_and_its_absence_is_said(
 ) -> None:
     url = demo_ro.url.render_as_string(hide_password=False)
     settings = {"DATABASE_URL": url}
-    monkeypatch.setattr("crawler.cli.project_settings", lambda: settings)
+    monkeypatch.setattr("crawler.cli.common.project_settings", lambda: settings)
     assert run_cli(["export", "feeds", "--out", str(tmp_path / "a")]) == 0
     assert "relative URLs" in capsys.readouterr().out
     assert 'xmlUrl="site/cn_nhc.atom"' in (tmp_path / "a" / "feeds.opml").read_text("utf-8")

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from crawler.research.export import FORMATS
 from crawler.research.feeds import POLICY_FIELDS
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -15,7 +15,7 @@ from crawler.db.models import Article
 from crawler.research.records import InputError
 from crawler.research.search import search
 from tests.research.demo import PUHUI_URL, TRADITIONAL_URL
-from tests.research.helpers import run_cli
+from tests.support.commands import run_cli_here as run_cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -86,7 +86,7 @@ def test_the_score_counts_title_and_body_occurrences(demo_ro: Engine) -> None:
 def test_letters_match_and_count_in_any_case(demo: Engine) -> None:
     from crawler.db.store import ArticleStore, SourceInfo
     from crawler.items import PolicyArticle
-    from crawler.pipelines.normalize import normalize_article
+    from crawler.records.normalize import normalize_article
 
     url = "https://www.gov.cn/zhengce/app.htm"
     article = PolicyArticle(
@@ -229,7 +229,7 @@ def test_crawler_search_names_a_missing_database(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'nothing.db'}"
-    monkeypatch.setattr("crawler.cli.project_settings", lambda: {"DATABASE_URL": url})
+    monkeypatch.setattr("crawler.cli.common.project_settings", lambda: {"DATABASE_URL": url})
     assert run_cli(["search", "托育"]) == 2
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "nothing.db").exists()

@@ -28,11 +28,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from crawler.research import web
 from crawler.research.search import search
-from tests.conftest import FIXTURES, ROOT, run_module
 from tests.research.test_datasette import Served, serve_browse
+from tests.support.commands import run_module
+from tests.support.paths import FIXTURES, ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 WIDTH = 1400

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 
 from crawler.db.store import ArticleStore
-from crawler.pipelines.normalize import normalize_article
+from crawler.records.normalize import normalize_article
 from crawler.research import web
 from crawler.research.records import ARTICLES
 from tests.research.demo import ITEMS, NHC, PUHUI_URL, SH, TRADITIONAL_URL, UNSAFE_URL

@@ -33,11 +33,9 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from crawler.spiders.base import PolicySpider
+from crawler.spiders.meta_keys import HANWEB_COLUMN, HANWEB_UNIT, KIND, LIST
 
 logger = logging.getLogger(__name__)
-
-HANWEB_META = "pc_hanweb"
-"""Request meta key: the column's :class:`JpageUnit`, carried from group to group."""
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
@@ -185,7 +183,7 @@ class HanwebSpider(PolicySpider):
         if group == 0:
             yield from self.parse_column_page(response, text)
             return
-        unit: JpageUnit = response.meta[HANWEB_META]
+        unit: JpageUnit = response.meta[HANWEB_UNIT]
         total = _TOTAL.search(text)
         if total is not None:
             unit.total = int(total.group(1))
@@ -228,7 +226,7 @@ class HanwebSpider(PolicySpider):
         )
         if unit.total is not None and group * per_group >= unit.total:
             return
-        column = response.meta.get("pc_column", response.url)
+        column = response.meta.get(HANWEB_COLUMN, response.url)
         request = self.group_request(column, unit, group + 1)
         if request is not None:
             yield request
@@ -258,11 +256,11 @@ class HanwebSpider(PolicySpider):
             callback=self.parse_list,
             errback=self.on_error,
             cb_kwargs={"page": group, "group": group},
-            meta={"pc_kind": "list", "pc_column": column, HANWEB_META: unit},
+            meta={KIND: LIST, HANWEB_COLUMN: column, HANWEB_UNIT: unit},
         )
 
     def record_failure(self, request: scrapy.Request | None, url: str, reason: str) -> None:
         """A failed group is recorded under its column page: a later run's retry starts the
         column again (a dataproxy URL alone, without its form, cannot be retried)."""
-        column = request.meta.get("pc_column") if request is not None else None
+        column = request.meta.get(HANWEB_COLUMN) if request is not None else None
         super().record_failure(request, str(column) if column else url, reason)

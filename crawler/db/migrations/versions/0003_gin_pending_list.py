@@ -8,7 +8,7 @@ comes every ~200 new articles; in ``bench/dedup.py`` the article insert then cos
 article at 10k rows and 7.0 ms at 1M (the whole write: 4.5 → 9.5 ms). With 64 MB one merge serves
 ~2,000 articles: 2.2 → 3.4 ms (the whole write, merges counted: 4.0 → 6.1 ms). The merge runs
 within the inserting transaction's ``work_mem``, which ``ArticleStore`` raises to match for its
-write transactions (``crawler.db.store.PENDING_LIST_WORK_MEM``): with the default 4 MB it would
+write transactions (``crawler.db.dialect.PENDING_LIST_WORK_MEM``): with the default 4 MB it would
 merge in many passes and gain nothing (9.5 ms at 1M). The price: a search also scans the pending
 list, up to ~15 ms more when it is full (22 ms instead of 4-7 ms for one word at 1M rows).
 

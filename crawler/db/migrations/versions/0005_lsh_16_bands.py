@@ -1,13 +1,13 @@
 """LSH band keys: 16 bands of 4 rows per signature instead of 32
 
-``crawler.dedup.BANDS`` went from 32 to 16 (see its docstring): the rows of bands 16-31 are
+``crawler.dedup.minhash.BANDS`` went from 32 to 16 (see its docstring): the rows of bands 16-31 are
 deleted. They cannot be told apart from the others by their key (a hash of the band number and
 its rows), so the keys of every stored signature are computed again from
 ``article_signatures``: the keys of bands 0-15 come out as they were, so a new article still
 finds every stored one. About 20 s per 100,000 signatures on SQLite (logged before it starts).
 Downgrade computes the 32 bands again.
 
-The key computation is written out here (the same as ``crawler.dedup.Signature.band_keys``,
+The key computation is written out here (the same as ``crawler.dedup.minhash.Signature.band_keys``,
 which a test holds equal), so that this migration does not change when the code's constants do.
 
 Revision ID: 0005

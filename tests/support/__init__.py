@@ -1,0 +1,12 @@
+"""What the tests and the benchmarks share (one definition of each):
+
+- :mod:`tests.support.paths`: the repository's root and the fixtures folder;
+- :mod:`tests.support.net`: a free port on 127.0.0.1, waiting for a server to listen;
+- :mod:`tests.support.databases`: throw-away PostgreSQL databases (and the pytest fixtures of
+  :mod:`tests.support.fixtures`: ``postgres_server``, ``pg_url``, ``database_url``, ``engine``);
+- :mod:`tests.support.commands`: ``crawler`` and ``python -m`` in a subprocess, as cron runs them,
+  and ``crawler`` in this process;
+- :mod:`tests.support.site`: a local site: generated pages served by nginx (or a Python server
+  when nginx is not installed), and a slow server that counts requests in flight;
+- ``provision.sh``: the services the tests need, started or named (``make services``).
+"""
