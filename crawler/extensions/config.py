@@ -61,7 +61,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "BROWSER_MAX_PAGES": _number(int, 1),
     "BROWSER_PAGE_TIMEOUT": _number(float, 1),
     "BROWSER_RESTART_PAGES": _number(int, 1),
-    "BROWSER_MAX_MEMORY_MB": _number(int, 64),
+    "BROWSER_MAX_MEMORY_MB": _number(int, 1),
     "ATTACHMENTS_MAX_FILE_SIZE": _number(int, 1),
     "ATTACHMENTS_MAX_RUN_SIZE": _number(int, 0),
     "ATTACHMENTS_CONCURRENT": _number(int, 1),
