@@ -48,7 +48,10 @@ EXPECTED_REASON = {
     "/f/timeout.html": r"Timeout",
     "/f/reset.html": r"ConnectionLost|ConnectionReset|DownloadFailed",
     "/f/truncated.html": r"DataLoss",
-    "/f/challenge-412.html": r"^blocked \(JavaScript challenge \(HTTP 412\)\)",
+    # tried once in the browser too (crawler.middlewares.browser), which meets it again
+    "/f/challenge-412.html": (
+        r"^blocked \(JavaScript challenge \(HTTP 412\); the browser met it too\)"
+    ),
     "/f/check.html": r"^blocked \(CAPTCHA page",
     "/f/too-large.html": r"max size|DOWNLOAD_MAXSIZE",
     "/f/gzip-bomb.html": r"DOWNLOAD_MAXSIZE",
