@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install services test lint format crawl demo browse bench clean
+.PHONY: install services test test-quick lint format crawl demo browse bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
@@ -31,6 +31,11 @@ services:
 
 test: lint services
 	$(BIN)/python -m pytest
+
+# The tests that need no service (no PostgreSQL, Redis, nginx or browser), without the linters.
+QUICK = not postgres and not redis and not nginx and not browser
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "$(QUICK)"
 
 # Crawl every spider from the live sites into DATABASE_URL (default data/policy.db).
 crawl: $(STAMP)

@@ -14,8 +14,8 @@ from crawler.db.fulltext import fts_chars
 from crawler.db.models import Article
 from crawler.research.records import InputError
 from crawler.research.search import search
-from tests.research.demo import PUHUI_URL, TRADITIONAL_URL
 from tests.support.commands import run_cli_here as run_cli
+from tests.support.demo import PUHUI_URL, TRADITIONAL_URL
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -270,7 +270,7 @@ def test_migration_0004_reindexes_stored_articles_both_ways(
 ) -> None:
     """Articles stored under the trigram index (0003) are found after 0004 and after downgrade."""
     from crawler.db import make_engine
-    from tests.research.demo import build_demo
+    from tests.support.demo import build_demo
 
     engine = make_engine(f"sqlite:///{tmp_path / 'policy.db'}")
     try:

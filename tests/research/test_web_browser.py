@@ -35,6 +35,8 @@ from tests.support.paths import FIXTURES, ROOT
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 WIDTH = 1400
 DOCS_SCREENSHOT = ROOT / "docs" / "web-view.png"

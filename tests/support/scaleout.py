@@ -1,4 +1,4 @@
-"""Running ``scrapy crawl`` workers of the scale-out test site (tests/scaleout) against Redis and
+"""Running ``scrapy crawl`` workers of the scale-out test site (tests/distributed) against Redis and
 PostgreSQL: for the scale-out tests and bench/scaleout.py."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def worker_env(tmp: Path, n: int, database_url: str) -> dict[str, str]:
     work = tmp / f"worker{n}"
     return {
         **os.environ,
-        "SCRAPY_SETTINGS_MODULE": "tests.scaleout.settings",
+        "SCRAPY_SETTINGS_MODULE": "tests.distributed.settings",
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,

@@ -16,7 +16,7 @@ from crawler.db import make_engine, upgrade
 from crawler.db.models import Article
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult
 from crawler.dedup.urls import url_key
-from tests.storage.test_dedup import BODY, OTHER_BODY, item
+from tests.dedup.test_dedup import BODY, OTHER_BODY, item
 
 SOURCE = SourceInfo("cn_gov")
 THIRD_BODY = "\n".join(
@@ -165,7 +165,7 @@ def test_concurrent_writers_reserve_distinct_ids(engine: Engine) -> None:
 def test_concurrent_copies_share_a_cluster_on_sqlite(tmp_path: Path) -> None:
     """Two writers reach cluster assignment together with copies of one policy: the second sees
     the first one's row, thanks to SQLite's write lock, taken before the look-ups (PostgreSQL
-    needs ConcurrentArticleStore's advisory lock for this, see tests/scaleout)."""
+    needs ConcurrentArticleStore's advisory lock for this, see tests/distributed)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'policy.db'}")
     upgrade(engine)
     barrier = threading.Barrier(2)

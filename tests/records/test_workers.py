@@ -23,9 +23,7 @@ from crawler.extraction import extract_article
 from crawler.items import PolicyArticle
 from crawler.records.prepare import ArticleContext, extract_prepared
 from crawler.records.workers import ArticleExtractor, Signer, page_args
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
+from tests.support.paths import FIXTURES, ROOT
 
 CONTEXT = ArticleContext(site="test")
 
@@ -113,7 +111,7 @@ def test_signatures_from_workers_equal_those_made_here(caplog: pytest.LogCapture
 
 KILLED_CRAWL = """
 import os, signal, time
-from crawler.records.workers import ArticleExtractor, Signer, page_args
+from crawler.records.workers import ArticleExtractor, Signer
 
 if __name__ == "__main__":
     extractor, signer = ArticleExtractor(1), Signer(1)
@@ -127,7 +125,7 @@ if __name__ == "__main__":
 def test_workers_exit_when_the_crawl_process_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "killed_crawl.py"
     script.write_text(KILLED_CRAWL)
-    root = Path(__file__).parent.parent
+    root = ROOT
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])
     )

@@ -15,7 +15,7 @@ from crawler.db.concurrent import ConcurrentArticleStore
 from crawler.db.models import Article
 from crawler.db.store import ArticleStore, count_rows
 from crawler.pipelines.storage import StoragePipeline
-from tests.storage.test_store import article
+from tests.db.test_store import article
 
 CLOSED_PORT_URL = "postgresql+psycopg://crawler:hunter2@127.0.0.1:9/nowhere?connect_timeout=2"
 

@@ -14,8 +14,8 @@ from scrapy.utils.test import get_crawler
 
 from crawler.spiders.cn_gov import CnGovSpider
 from crawler.spiders.cn_gov_policylib import API, CnGovPolicylibSpider
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 ZUIXIN_JSON = "https://www.gov.cn/zhengce/zuixin/ZUIXINZHENGCE.json"
 
 

@@ -32,7 +32,7 @@ from tests.support.scaleout import REDIS_URL
 
 def test_the_pinned_scrapy_redis_version_is_installed() -> None:
     assert version("scrapy-redis") == SCRAPY_REDIS_VERSION, (
-        "scrapy-redis changed: re-run tests/scaleout, re-read its scheduler/queue/dupefilter, "
+        "scrapy-redis changed: re-run tests/distributed, re-read its scheduler/queue/dupefilter, "
         "then move SCRAPY_REDIS_VERSION and the pin in pyproject.toml"
     )
 

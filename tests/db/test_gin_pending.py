@@ -12,8 +12,8 @@ from sqlalchemy import Engine, text
 from crawler.db import current_revision, head_revision, make_engine, upgrade
 from crawler.db.dialect import PENDING_LIST_WORK_MEM
 from crawler.db.store import ArticleStore, SourceInfo
+from tests.dedup.test_dedup import item
 from tests.research.test_search import upgrade_down
-from tests.storage.test_dedup import item
 from tests.support.databases import create_postgres_database, drop_postgres_database
 
 INDEXES = ("ix_articles_search_title", "ix_articles_search_body")

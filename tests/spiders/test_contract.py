@@ -154,7 +154,7 @@ def test_a_contract_that_cannot_hold_is_refused(kwargs: dict[str, Any]) -> None:
 
 
 def test_a_young_site_is_judged_by_its_contract_interval(engine: Engine) -> None:
-    from tests.storage.test_health import weekly_history
+    from tests.monitoring.test_health import weekly_history
 
     weekly_history(engine, newest=dt.date(2026, 9, 1), count=3)  # too few dates to learn from
     with engine.connect() as conn:

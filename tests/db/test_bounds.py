@@ -18,8 +18,8 @@ from crawler.db.store import ArticleStore, SourceInfo, write_isolated
 from crawler.items import Attachment, PolicyArticle
 from crawler.pipelines.storage import StoragePipeline
 from crawler.records.normalize import normalize_article
-from tests.storage.test_pipeline import make_crawler
-from tests.storage.test_store import article
+from tests.db.test_store import article
+from tests.pipelines.test_storage import make_crawler
 
 
 def rows(engine: Engine, table: Any) -> list[Any]:
@@ -102,7 +102,7 @@ def test_a_failure_neither_recorded_nor_spooled_is_reported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from crawler.db import make_engine
-    from tests.storage.test_pipeline import CLOSED_PORT_URL
+    from tests.pipelines.test_storage import CLOSED_PORT_URL
 
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")

@@ -1,6 +1,6 @@
 """Project settings plus the scale-out add-on and the test site's spider.
 
-Selected with ``SCRAPY_SETTINGS_MODULE=tests.scaleout.settings`` until ``crawler/settings.py``
+Selected with ``SCRAPY_SETTINGS_MODULE=tests.distributed.settings`` until ``crawler/settings.py``
 lists the add-on itself.
 """
 
@@ -12,5 +12,5 @@ from crawler.settings import *  # noqa: F403
 from crawler.settings import SPIDER_MODULES
 
 ADDONS = {**globals().get("ADDONS", {}), "crawler.distributed.addon.DistributedAddon": 0}
-SPIDER_MODULES = [*SPIDER_MODULES, "tests.scaleout.spiders"]
+SPIDER_MODULES = [*SPIDER_MODULES, "tests.distributed.spiders"]
 REDIS_URL = os.environ.get("REDIS_URL", "")
