@@ -1,6 +1,6 @@
 """In-process extraction speed: ours vs trafilatura on the same pages, in the same run.
 
-    .venv/bin/python bench/extraction.py --manifest ../shared/eval/dev.jsonl
+    .venv/bin/python -m bench.extraction --manifest ../shared/eval/dev.jsonl
 
 Each page's raw bytes are read once; every extractor then runs ``--repeat`` times per page (after
 a warm-up on the first pages) and the best time per page is kept, which damps machine noise.
@@ -15,9 +15,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from typing import TYPE_CHECKING
 
 from crawler.extraction import extract_from_bytes
