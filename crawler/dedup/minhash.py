@@ -28,10 +28,9 @@ BANDS = 16
 uses all 128): a pair with Jaccard similarity 0.8 becomes a candidate with p = 0.9998, 0.7 with
 0.988, 0.6 with 0.89, 0.3 with 0.12; candidates are then checked against
 ``NEAR_DUPLICATE_JACCARD``. Each band key is a row of the ``lsh_bands`` index, written at a
-random place of it: on a large database every key costs a page write (see docs/benchmarks.md),
-so the band count is the write cost of near-duplicate detection. 32 bands of 4 rows found 0.2 %
-more of the labelled reposts of ``bench/dedup.py`` (recall 0.996 against 0.994, all of it
-among heavily edited ones) at twice the index size and page writes."""
+random place of it: on a large database every key costs a page write, so the band count is the
+write cost of near-duplicate detection; 32 bands find hardly more of the labelled reposts at
+twice the index size and page writes (docs/benchmarks.md, "De-duplication at scale")."""
 NEAR_DUPLICATE_JACCARD = 0.6
 MIN_BODY_CHARS = 80
 """Bodies shorter than this are not compared as near-duplicates (too little text to tell)."""
@@ -153,8 +152,8 @@ _FMIX32 = (
 def minhash_values(hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
     """The MinHash of 32-bit shingle hashes: what datasketch's ``MinHash.update_batch`` gives,
     value for value (a test holds the two equal), computed on the array in one pass instead
-    of one Python call of the hash function per shingle (0.24 ms instead of 0.8 for a 2,000-
-    character body). Other datasketch schemes go through ``update_batch`` itself."""
+    of one Python call of the hash function per shingle (several times faster). Other
+    datasketch schemes go through ``update_batch`` itself."""
     template = _empty_minhash()  # shares the permutations: no per-call random draws
     if template.scheme != "affine32":
         minhash = template.copy()

@@ -152,7 +152,7 @@ class StoragePipeline:
             self._signer = Signer(configured_workers(settings), configured_nice(settings))
             self.store.signer = self._signer
             # The writer's Python work (signatures, SQLAlchemy) holds the GIL; Python's default
-            # 5 ms hand-over lets it keep the reactor waiting that long (1 ms: +7 % pages/s).
+            # 5 ms hand-over lets it keep the reactor waiting that long.
             self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_interval, self.switch_interval))
 

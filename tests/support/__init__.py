@@ -9,5 +9,7 @@
 - :mod:`tests.support.demo`: the demo articles (a database for the research and CLI tests);
 - :mod:`tests.support.site`: a local site: generated pages served by nginx (or a Python server
   when nginx is not installed), and a slow server that counts requests in flight;
+- :mod:`tests.support.scaleout`: ``scrapy crawl`` workers of the scale-out test site against Redis
+  and PostgreSQL;
 - ``provision.sh``: the services the tests need, started or named (``make services``).
 """
