@@ -43,7 +43,7 @@ from crawler.db import DatabaseConfigError, ensure_schema, make_engine, redact
 from crawler.db.bounds import Rejected
 from crawler.db.concurrent import article_store
 from crawler.db.failures import FailureLog
-from crawler.db.spool import Spool
+from crawler.db.spool import Spool, replay_spool
 from crawler.db.store import (
     SourceInfo,
     StorageUnavailable,
@@ -357,8 +357,6 @@ class StoragePipeline:
             self._fail_run(reason)
 
     def _replay_spool(self) -> None:
-        from crawler.db.spool import replay_spool
-
         try:
             replayed = replay_spool(self.spool, self.store)
         except StorageUnavailable as exc:
