@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from crawler.db import make_engine, upgrade
+from tests.support.alerts import Receiver
 from tests.support.databases import POSTGRES_ADMIN_URL, check_postgres, postgres_database
 from tests.support.demo import build_demo
 
@@ -60,3 +61,11 @@ def demo_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook that keeps the alerts posted to it (``ALERT_URLS=receiver.url``)."""
+    r = Receiver()
+    yield r
+    r.close()
