@@ -48,7 +48,7 @@ demo: $(STAMP)
 # Benchmarks (not tests): ratios against bare Scrapy measured in the same run; see docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 # The researcher's web view: Datasette with docs/datasette (front page, article view, search, site
 # health, feeds at /feeds/). Datasette is installed only when missing; the URL is printed first.

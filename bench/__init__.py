@@ -1,1 +1,2 @@
-"""Benchmark suite of policy-crawler (``make bench`` → ``bench/run.py``); see docs/benchmarks.md."""
+"""Benchmark suite of policy-crawler (``make bench``: ``python -m bench.run``); see
+docs/benchmarks.md."""

@@ -1,8 +1,8 @@
 """Peak memory of ``crawler export`` against the number of articles: it must stay flat.
 
-    .venv/bin/python bench/export_memory.py                  # 10k and 100k articles, SQLite
-    .venv/bin/python bench/export_memory.py --sizes 1000 10000 --format csv
-    .venv/bin/python bench/export_memory.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    .venv/bin/python -m bench.export_memory                  # 10k and 100k articles, SQLite
+    .venv/bin/python -m bench.export_memory --sizes 1000 10000 --format csv
+    .venv/bin/python -m bench.export_memory --database-url postgresql+psycopg://postgres@127.0.0.1/bench
 
 For each size, a database is filled with that many synthetic articles (two attachments each, a
 ~800-character body) and every format is exported to /dev/null in a fresh Python process, which
@@ -28,14 +28,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from sqlalchemy import Engine, func, insert, select
 
-from sqlalchemy import Engine, func, insert, select  # noqa: E402
-
-from crawler.db import make_engine, upgrade  # noqa: E402
-from crawler.db.models import Article, AttachmentRow, Source  # noqa: E402
+from crawler.db import make_engine, upgrade
+from crawler.db.models import Article, AttachmentRow, Source
+from tests.support.paths import ROOT
 
 PHRASES = (
     "为贯彻落实党中央、国务院关于促进普惠托育服务发展的决策部署，",
@@ -167,13 +164,13 @@ def measure_here(url: str, fmt: str) -> dict[str, Any]:
 
 def measure(url: str, fmt: str) -> dict[str, Any]:
     """``measure_here`` in a fresh Python process (so that peaks do not carry over)."""
-    code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]);"
+    code = (  # run from the repository's root, which ``python -c`` puts on the path
+        "import json, sys;"
         "from bench.export_memory import measure_here;"
-        "print(json.dumps(measure_here(sys.argv[2], sys.argv[3])))"
+        "print(json.dumps(measure_here(sys.argv[1], sys.argv[2])))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT), url, fmt],
+        [sys.executable, "-c", code, url, fmt],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,7 +1,7 @@
 """In-process extraction speed: ours vs trafilatura on the same pages, in the same run.
 
-    .venv/bin/python bench/extraction.py --manifest ../shared/eval/dev.jsonl
-    .venv/bin/python bench/extraction.py --manifest ../shared/eval/dev.jsonl --no-peer \
+    .venv/bin/python -m bench.extraction --manifest ../shared/eval/dev.jsonl
+    .venv/bin/python -m bench.extraction --manifest ../shared/eval/dev.jsonl --no-peer \
         --compare /tmp/before   # e.g. git archive HEAD~5 crawler | tar -x -C /tmp/before
 
 Each page's raw bytes are read once; every extractor then runs ``--repeat`` times per page (after
@@ -24,9 +24,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from typing import TYPE_CHECKING
 
 from crawler.extraction import extract_from_bytes

@@ -1,8 +1,8 @@
 """``make bench``: every performance figure of issue 9, side by side in one run, on a local site.
 
-    .venv/bin/python bench/run.py                  # 5k ratio + 50k growth (the full run)
-    .venv/bin/python bench/run.py --quick          # smoke run, about a minute
-    .venv/bin/python bench/run.py --pages 5000 --growth-pages 50000 --out bench/results/x.json
+    .venv/bin/python -m bench.run                  # 5k ratio + 50k growth (the full run)
+    .venv/bin/python -m bench.run --quick          # smoke run, about a minute
+    .venv/bin/python -m bench.run --pages 5000 --growth-pages 50000 --out bench/results/x.json
 
 Steps: generate the seeded site into a temp dir → serve it with nginx (or the pre-forked Python
 server) → crawl it with plain Scrapy and with the full crawler (same settings, alternating) →
@@ -29,15 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import db_figure, extract_figure  # noqa: E402
-from bench.processes import CpuSampler  # noqa: E402
-from bench.report import render_table, update_docs  # noqa: E402
-from bench.sitegen import LIST_PAGE_SIZE, SECTIONS, generate_site  # noqa: E402
-from tests.support.site import StaticSite  # noqa: E402
+from bench import db_figure, extract_figure
+from bench.processes import CpuSampler
+from bench.report import render_table, update_docs
+from bench.sitegen import LIST_PAGE_SIZE, SECTIONS, generate_site
+from tests.support.paths import ROOT
+from tests.support.site import StaticSite
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
 POSTGRES_URL = os.environ.get(

@@ -1,6 +1,6 @@
 """Scale-out benchmark: one crawler process alone vs two sharing the Redis frontier.
 
-    .venv/bin/python bench/scaleout.py [--sections 20 --pages 5 --per-page 20] [--workers 2]
+    .venv/bin/python -m bench.scaleout [--sections 20 --pages 5 --per-page 20] [--workers 2]
 
 Generates a site (list pages + articles), serves it with nginx on 127.0.0.1, and crawls it
 into a throw-away PostgreSQL database: first with one worker, then with ``--workers`` at once
@@ -11,11 +11,8 @@ ratio, and checks that every page was fetched once and every article stored once
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 

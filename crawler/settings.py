@@ -176,7 +176,8 @@ RETRY_BACKOFF_HOURS = 1.0
 """A failed URL is retried by later runs after 1, 2, 4… hours (at most a week)."""
 
 STORAGE_BATCH_SIZE = 200
-"""Items written per transaction (one commit per item costs ~30x more on SQLite)."""
+"""Items written per transaction (a commit per item costs several times more: see
+docs/benchmarks.md)."""
 EXTRACTION_WORKERS = os.environ.get("EXTRACTION_WORKERS") or None
 """Processes extracting article pages, and as many signing new articles (None: one per CPU beyond
 the first; 0: both on the crawl's own threads)."""

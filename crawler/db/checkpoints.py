@@ -4,9 +4,9 @@ In WAL mode a commit appends the pages it changed to the write-ahead log; a *che
 them back into the database file and syncs it. SQLite runs one inside the commit that takes the
 log past 1,000 pages, so the writer waits for the copy and the fsync. On a large database that is
 most of the growth of a write's cost: every LSH band key and every key of a random index
-(``url_key``, ``content_hash``) lands on a page of its own, and the commit of a 200-article batch
-into a 1M-article database checkpoints ~30 MB of randomly placed pages (0.55 ms per article of
-a ~1.3 ms write, against 0.14 at 10k articles; ``bench/dedup.py``).
+(``url_key``, ``content_hash``) lands on a page of its own, and the commit of a batch into a
+large database checkpoints many randomly placed pages (measured: docs/benchmarks.md,
+"De-duplication at scale").
 
 :class:`BackgroundCheckpoints` runs the checkpoints in a thread with a connection of its own:
 after every return of a connection to the engine's pool it runs a ``PASSIVE`` checkpoint, which
@@ -40,10 +40,9 @@ WAL_LIMIT_PAGES = 65_536
 """The engine's own automatic checkpoint mark with a background thread (256 MB of 4 KB pages;
 SQLite's default is 1,000 pages). A crawl never reaches it: its batches come a fraction of a
 second apart, the thread's checkpoint is done before the next one, and SQLite starts the log over.
-Back-to-back batches (a bulk import, ``bench/dedup.py``) leave the thread no such moment: the log
-then grows to this mark, where the writer checkpoints it once and it starts over. A lower mark
-makes the writer wait for the disk more often (64 MB: every ~2 batches of 200 articles into a
-1M-article database, +0.14 ms per article)."""
+Back-to-back batches (a bulk import, ``python -m bench.dedup.run``) leave the thread no such
+moment: the log then grows to this mark, where the writer checkpoints it once and it starts over.
+A lower mark makes the writer wait for the disk more often."""
 
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, BackgroundCheckpoints] = weakref.WeakKeyDictionary()
 

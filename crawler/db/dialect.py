@@ -81,7 +81,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: li
     """Insert plain rows (tuples in ``columns`` order), 16 band keys per article among them.
 
     On SQLite straight through the driver's ``executemany`` (no per-row parameter processing in
-    SQLAlchemy, which held the GIL for ~7 % of a crawl's writer time); on PostgreSQL through
+    SQLAlchemy, which holds the GIL); on PostgreSQL through
     SQLAlchemy's batched ``INSERT ... VALUES``."""
     if not rows:
         return

@@ -1,18 +1,15 @@
 """Full-text search on SQLite: one token per character (FTS5, ``unicode61`` over spaced text).
 
 FTS5 has no tokenizer for Chinese. The trigram tokenizer (migration 0002) finds any substring of
-three characters or more, but indexing one article's ~2,800 characters as ~2,500 distinct
-trigrams cost 4.7 ms of CPU per article on the benchmark machine: the largest single cost of a
-crawl (more than the extraction of the page), and its index (~24 KB per article) was larger
+three characters or more, but indexing an article as thousands of distinct trigrams was the
+largest single cost of a crawl (more than the extraction of the page), and its index was larger
 than the articles table. Since migration 0004 the index holds one token per character instead:
 the text goes through :func:`fts_chars` (``"托育机构"`` → ``"托 育 机 构"``) into an FTS5 table
 with the ``unicode61`` tokenizer, and a word is searched as the phrase of its characters
-(:func:`fts_phrase`), which matches exactly where the characters occur in a row. Measured on the
-5,000 articles of the benchmark site: 1.1 ms per article to index (0.2 ms of it in
-:func:`fts_chars`), an index of 54 MB instead of 122 MB, and words of one or two characters are
+(:func:`fts_phrase`), which matches exactly where the characters occur in a row. Indexing is
+several times cheaper, the index less than half the size, and words of one or two characters are
 served by the index too (trigrams need three). The price is in queries: a phrase of single
-characters reads longer position lists than one trigram, 2-4 times the time (2-12 ms instead
-of 0.6-7 ms per query at 5,000 articles).
+characters reads longer position lists than one trigram (a few times the time of a query).
 
 Punctuation and spaces are separators for ``unicode61``: a phrase also matches across them
 (``托育机构`` in ``托育、机构``). :func:`crawler.research.search.search` checks every word with a

@@ -28,10 +28,9 @@ BANDS = 16
 uses all 128): a pair with Jaccard similarity 0.8 becomes a candidate with p = 0.9998, 0.7 with
 0.988, 0.6 with 0.89, 0.3 with 0.12; candidates are then checked against
 ``NEAR_DUPLICATE_JACCARD``. Each band key is a row of the ``lsh_bands`` index, written at a
-random place of it: on a large database every key costs a page write (see docs/benchmarks.md),
-so the band count is the write cost of near-duplicate detection. 32 bands of 4 rows found 0.2 %
-more of the labelled reposts of ``bench/dedup.py`` (recall 0.996 against 0.994, all of it
-among heavily edited ones) at twice the index size and page writes."""
+random place of it: on a large database every key costs a page write, so the band count is the
+write cost of near-duplicate detection; 32 bands find hardly more of the labelled reposts at
+twice the index size and page writes (docs/benchmarks.md, "De-duplication at scale")."""
 NEAR_DUPLICATE_JACCARD = 0.6
 MIN_BODY_CHARS = 80
 """Bodies shorter than this are not compared as near-duplicates (too little text to tell)."""
@@ -56,14 +55,26 @@ def normalised_text(text: str) -> str:
 
 def shingle_hashes(text: str, k: int = SHINGLE) -> np.ndarray[Any, np.dtype[np.uint64]]:
     """Distinct 32-bit hashes of the character k-grams of ``text`` (stable across processes)."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = text_codes(text)
     n = len(codes) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)
-    hashes = np.zeros(n, dtype=np.uint64)
+    return np.unique(kgram_hashes(codes, np.arange(n), k))
+
+
+def text_codes(text: str) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """The code points of ``text``, for :func:`kgram_hashes`."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def kgram_hashes(
+    codes: np.ndarray[Any, np.dtype[np.uint64]], starts: np.ndarray[Any, Any], k: int = SHINGLE
+) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """The 32-bit hash of the k-gram of ``codes`` (:func:`text_codes`) at each of ``starts``."""
+    hashes = np.zeros(len(starts), dtype=np.uint64)
     for i in range(k):
-        hashes = hashes * _PRIME + codes[i : i + n]
-    return np.unique((hashes ^ (hashes >> np.uint64(29))) & _MASK32)
+        hashes = hashes * _PRIME + codes[starts + i]
+    return (hashes ^ (hashes >> np.uint64(29))) & _MASK32
 
 
 def _identity(value: int) -> int:
@@ -92,9 +103,11 @@ class Signature:
         """One signed 64-bit key per band (band number and its rows hashed together)."""
         if self.keys:
             return list(self.keys)
+        raw = self.values.astype("<u4").tobytes()
+        width = 4 * ROWS
         keys = []
         for band in range(BANDS):
-            rows = self.values[band * ROWS : (band + 1) * ROWS].astype("<u4").tobytes()
+            rows = raw[band * width : (band + 1) * width]
             digest = hashlib.blake2b(bytes([band]) + rows, digest_size=8).digest()
             keys.append(int.from_bytes(digest, "little", signed=True))
         return keys
@@ -139,13 +152,24 @@ _FMIX32 = (
 def minhash_values(hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
     """The MinHash of 32-bit shingle hashes: what datasketch's ``MinHash.update_batch`` gives,
     value for value (a test holds the two equal), computed on the array in one pass instead
-    of one Python call of the hash function per shingle (0.24 ms instead of 0.8 for a 2,000-
-    character body). Other datasketch schemes go through ``update_batch`` itself."""
+    of one Python call of the hash function per shingle (several times faster). Other
+    datasketch schemes go through ``update_batch`` itself."""
     template = _empty_minhash()  # shares the permutations: no per-call random draws
     if template.scheme != "affine32":
         minhash = template.copy()
         minhash.update_batch(hashes.tolist())
         return np.asarray(minhash.hashvalues, dtype=np.uint32)
+    values: np.ndarray[Any, Any] = np.minimum(template.hashvalues, permute(hashes).min(axis=0))
+    return values
+
+
+def permute(hashes: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.uint32]]:
+    """Each 32-bit hash under each of the ``NUM_PERM`` permutations of datasketch's ``affine32``
+    scheme (rows: hashes; a signature is the minimum of each column): for code that builds
+    signatures from parts of texts (the MinHash of a union is the minimum of its parts')."""
+    template = _empty_minhash()
+    if template.scheme != "affine32":
+        raise NotImplementedError(f"permute follows the affine32 scheme, not {template.scheme}")
     a, b = template.permutations
     s1, m1, s2, m2, s3 = _FMIX32
     hv = hashes.astype(np.uint32)
@@ -154,7 +178,6 @@ def minhash_values(hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[A
     hv ^= hv >> s2
     hv *= m2
     hv ^= hv >> s3
-    permuted = hv[:, None] * a  # uint32: wraps around, as the scheme's arithmetic intends
-    permuted += b
-    values: np.ndarray[Any, Any] = np.minimum(template.hashvalues, permuted.min(axis=0))
-    return values
+    permuted: np.ndarray[Any, np.dtype[np.uint32]] = hv[:, None] * a  # uint32: wraps around,
+    permuted += b  # as the scheme's arithmetic intends
+    return permuted

@@ -21,11 +21,12 @@ class GcFreeze:
 
     CPython's full collections walk every object that can hold references; with Scrapy, Twisted,
     SQLAlchemy, lxml and numpy loaded that is several hundred thousand (modules, classes,
-    functions, settings), none of which ever becomes garbage. Measured on the bench's 5,000-page
-    crawl: 27 full collections of ~110 ms each, 3 s of a 25 s crawl on the crawl's one thread.
-    ``gc.freeze()`` once the spider is open moves them to a generation that is never collected;
-    what the crawl makes afterwards is collected as before. At the end they are unfrozen, so that
-    a process that runs several crawls frees what has become garbage. ``GC_FREEZE = False``
+    functions, settings), none of which ever becomes garbage, and each full collection pauses
+    the crawl's one thread for a noticeable time (docs/benchmarks.md, "Where the full crawler's
+    time goes"). ``gc.freeze()`` once the spider is open moves them to a generation that is
+    never collected; what the crawl makes afterwards is collected as before. At the end they are
+    unfrozen, so that a process that runs several crawls frees what has become garbage.
+    ``GC_FREEZE = False``
     switches it off."""
 
     def __init__(self, crawler: Crawler) -> None:

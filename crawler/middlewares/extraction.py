@@ -19,8 +19,8 @@ class ArticleExtractionMiddleware:
     An ``async`` spider callback that awaits the extraction suspends inside Scrapy's handling
     of the callback's output, which has already started ``CONCURRENT_ITEMS`` (100) tasks waiting
     for the output: each then waits on an empty queue and is woken again, about twice Scrapy's
-    own per-response work on the crawl's thread (measured with cProfile: 200 coroutine steps
-    instead of 100 per page). Awaited here instead, in the downloader middleware chain, the
+    own per-response work on the crawl's thread (twice the coroutine steps per page). Awaited
+    here instead, in the downloader middleware chain, the
     callback is an ordinary function that finds the page's record ready in
     ``request.meta[PAGE]``: built, normalised, tagged and signed in the worker too
     (:mod:`crawler.records.prepare`), so that the pipelines only check and store it.

@@ -215,9 +215,9 @@ class LoopPool:
     """Worker processes fed through pipes that the asyncio loop watches: no helper thread.
 
     ``ProcessPoolExecutor`` hands each job to two threads of the crawl process (its manager and
-    its queue feeder), each of which takes the GIL from the crawl's thread on the way: profiled
-    on a 5,000-page crawl, the crawl's thread spent 1.4 ms per page waiting in the executor's
-    wake-up ``write``. Here the crawl's thread sends the job itself (a small pickle: the body
+    its queue feeder), each of which takes the GIL from the crawl's thread on the way: the crawl's
+    thread spent a large share of its time per page waiting in the executor's wake-up ``write``.
+    Here the crawl's thread sends the job itself (a small pickle: the body
     bytes and three strings) and the loop reads the result when the worker's pipe is readable.
     A worker that dies breaks the pool (:class:`BrokenProcessPool` for every job in hand).
     """

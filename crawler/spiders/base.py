@@ -209,9 +209,8 @@ class PolicySpider(scrapy.Spider):
 
         Scrapy's scheduler is last-in first-out: without the priority, each list page's
         ``下一页`` (yielded last) went first, the list chain raced ahead and the articles of every
-        list page seen waited in memory (the bench's crawl process grew 248 → 328 MB from the
-        5,000- to the 50,000-page site; with the priority 241 → 250 MB, at the same pages/s).
-        Articles first, the pending requests stay about one list page's worth."""
+        list page seen waited in memory (the crawl's memory grew with the site's size). Articles
+        first, the pending requests stay about one list page's worth."""
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -390,7 +389,7 @@ class PolicySpider(scrapy.Spider):
 
         A list, not a generator: Scrapy reads the source of every generator callback again for
         each response (``WARN_ON_GENERATOR_RETURN_VALUE``; its cache is keyed by the bound
-        method, a new object each time), 0.3 ms per page on the crawl's thread."""
+        method, a new object each time), on the crawl's thread."""
         return list(self._article_output(response, listed))
 
     def _article_output(

@@ -18,8 +18,8 @@ from crawler.db.store import ArticleStore, SourceInfo, write_isolated
 from crawler.items import Attachment, PolicyArticle
 from crawler.pipelines.storage import StoragePipeline
 from crawler.records.normalize import normalize_article
-from tests.db.test_store import article
-from tests.pipelines.test_storage import make_crawler
+from tests.support.crawlers import make_crawler
+from tests.support.records import article
 
 
 def rows(engine: Engine, table: Any) -> list[Any]:
@@ -102,11 +102,11 @@ def test_a_failure_neither_recorded_nor_spooled_is_reported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from crawler.db import make_engine
-    from tests.pipelines.test_storage import CLOSED_PORT_URL
+    from tests.support.databases import closed_port_url
 
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
-    log = FailureLog(make_engine(CLOSED_PORT_URL), "cn_test", spool=not_a_folder)
+    log = FailureLog(make_engine(closed_port_url("hunter2")), "cn_test", spool=not_a_folder)
     assert log.record("https://www.example.gov.cn/a.htm", "article", "HTTP 500") is False
     assert "lost: neither recorded in the database nor spooled" in caplog.text
 

@@ -12,9 +12,8 @@ from sqlalchemy import Engine, text
 from crawler.db import current_revision, head_revision, make_engine, upgrade
 from crawler.db.dialect import PENDING_LIST_WORK_MEM
 from crawler.db.store import ArticleStore, SourceInfo
-from tests.dedup.test_dedup import item
-from tests.research.test_search import upgrade_down
-from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.databases import create_postgres_database, downgrade, drop_postgres_database
+from tests.support.records import item
 
 INDEXES = ("ix_articles_search_title", "ix_articles_search_body")
 LARGE = {name: ["gin_pending_list_limit=65536"] for name in INDEXES}
@@ -33,13 +32,13 @@ def test_the_trigram_indexes_get_a_64_mb_pending_list_and_lose_it_on_downgrade(
     engine: Engine,
 ) -> None:
     if engine.dialect.name != "postgresql":  # nothing to change on SQLite: it migrates both ways
-        upgrade_down(engine, "0002")
+        downgrade(engine, "0002")
         assert current_revision(engine) == "0002"
         upgrade(engine)
         assert current_revision(engine) == head_revision(engine)
         return
     assert pending_list_limits(engine) == LARGE
-    upgrade_down(engine, "0002")
+    downgrade(engine, "0002")
     assert pending_list_limits(engine) == dict.fromkeys(INDEXES, None)
     upgrade(engine)
     assert pending_list_limits(engine) == LARGE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from typing import Any
@@ -14,25 +13,10 @@ from sqlalchemy import Engine, select
 from crawler.db import current_revision, head_revision, include_object, make_engine, redact
 from crawler.db.models import Article, AttachmentRow, Base, Source
 from crawler.db.store import ArticleStore, SourceInfo, count_rows
-from crawler.items import Attachment, PolicyArticle
-from crawler.records.normalize import normalize_article
+from crawler.items import Attachment
+from tests.support.records import article
 
 SOURCE = SourceInfo(site="cn_test", name="测试网", region="central")
-
-
-def article(n: int, body: str = "正文内容。", **changes: object) -> PolicyArticle:
-    item = PolicyArticle(
-        url=f"https://www.example.gov.cn/zhengce/content_{n}.htm",
-        site="cn_test",
-        title=f"关于印发托育服务方案的通知 {n}",
-        publish_date="2024-11-28T17:30:12+08:00",
-        written_date="2024-11-20",
-        doc_number="国办发〔2024〕12号",
-        issuer="国务院办公厅",
-        body_text=body,
-        attachments=[Attachment("附件1.pdf", f"https://www.example.gov.cn/a{n}.pdf", "pdf")],
-    )
-    return normalize_article(dataclasses.replace(item, **changes))  # type: ignore[arg-type]
 
 
 def test_migrations_match_models(engine: Engine) -> None:

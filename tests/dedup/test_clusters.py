@@ -16,7 +16,7 @@ from crawler.db import make_engine, upgrade
 from crawler.db.models import Article
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult
 from crawler.dedup.urls import url_key
-from tests.dedup.test_dedup import BODY, OTHER_BODY, item
+from tests.support.records import BODY, OTHER_BODY, item
 
 SOURCE = SourceInfo("cn_gov")
 THIRD_BODY = "\n".join(

@@ -8,34 +8,7 @@ from crawler.db.models import Article, Revision
 from crawler.db.store import ArticleStore, SourceInfo
 from crawler.dedup.minhash import document_key, signature
 from crawler.dedup.urls import url_key
-from crawler.items import PolicyArticle
-from crawler.records.normalize import normalize_article
-
-PARAGRAPHS = [
-    "为加快构建覆盖城乡、布局合理、质量可靠、价格可承受的普惠托育服务体系，经国务院同意，现提出如下意见。",
-    "一、扩大普惠托育服务供给。各地要将托育服务设施纳入城乡公共服务设施配套建设，新建居住区按标准规划建设托育服务设施。",
-    "二、健全价格和支持政策。地方人民政府要综合考虑服务成本、当地居民收入水平等因素，合理确定普惠托育服务指导价格。",
-    "三、提升婴幼儿照护服务质量。严格执行托育机构设置标准和管理规范，加强托育从业人员职业技能培训。",
-    "四、强化组织保障。各地要把普惠托育服务发展纳入经济社会发展规划，建立健全部门协同工作机制。",
-]
-BODY = "\n".join(PARAGRAPHS)
-OTHER_BODY = "\n".join(
-    [
-        "为做好2025年全国学前教育宣传月活动，现将有关事项通知如下。",
-        "一、活动主题。本次宣传月的主题是守护儿童成长，推进学前教育普及普惠安全优质发展。",
-        "二、活动时间。2025年5月20日至6月20日，各地可结合实际确定具体安排。",
-        "三、工作要求。各地教育行政部门要高度重视，精心组织，及时总结宣传月活动的经验做法。",
-    ]
-)
-
-
-def item(url: str, body: str = BODY, site: str = "cn_gov", **fields: object) -> PolicyArticle:
-    values: dict[str, object] = {
-        "title": "关于加快构建普惠托育服务体系的意见",
-        "publish_date": "2024-11-28",
-    }
-    values.update(fields)
-    return normalize_article(PolicyArticle(url=url, site=site, body_text=body, **values))  # type: ignore[arg-type]
+from tests.support.records import BODY, OTHER_BODY, PARAGRAPHS, item
 
 
 def rows(engine: Engine) -> dict[str, Article]:
@@ -264,7 +237,7 @@ def test_migration_0005_keeps_16_of_the_32_band_keys_and_stored_copies_are_still
 
     from crawler.db import current_revision, head_revision, upgrade
     from crawler.dedup.minhash import BANDS
-    from tests.research.test_search import upgrade_down
+    from tests.support.databases import downgrade
 
     migration = import_module("crawler.db.migrations.versions.0005_lsh_16_bands")
     store = ArticleStore(engine)
@@ -279,7 +252,7 @@ def test_migration_0005_keeps_16_of_the_32_band_keys_and_stored_copies_are_still
         assert signed is not None
         assert migration.band_keys(signed.to_bytes(), BANDS) == signed.band_keys()
 
-    upgrade_down(engine, "0004")  # the 32 bands of the previous code
+    downgrade(engine, "0004")  # the 32 bands of the previous code
     older = band_rows(engine)
     assert {id_: len(keys) for id_, keys in older.items()} == {id_: 32 for id_ in current}
     assert all(current[id_] < older[id_] for id_ in current)
@@ -296,7 +269,7 @@ def test_migration_0005_keeps_16_of_the_32_band_keys_and_stored_copies_are_still
 
 def test_migration_0006_stores_band_keys_without_rowid_and_keeps_them(engine: Engine) -> None:
     from crawler.db import current_revision, head_revision, upgrade
-    from tests.research.test_search import upgrade_down
+    from tests.support.databases import downgrade
 
     def without_rowid() -> bool:
         with engine.connect() as conn:
@@ -316,7 +289,7 @@ def test_migration_0006_stores_band_keys_without_rowid_and_keeps_them(engine: En
     if sqlite:
         assert without_rowid()
 
-    upgrade_down(engine, "0005")
+    downgrade(engine, "0005")
     assert band_rows(engine) == stored
     if sqlite:
         assert not without_rowid()

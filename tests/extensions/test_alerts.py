@@ -11,17 +11,13 @@ import json
 import re
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from crawler.db import make_engine
 from crawler.db.models import Article, CrawlRun
+from tests.support.alerts import Receiver
 from tests.support.commands import run_module
 from tests.support.paths import FIXTURES
 
@@ -30,43 +26,6 @@ NEW_TITLES = [
     "国家卫生健康委关于开展托育服务质量评估工作的通知",
     "教育部办公厅关于做好幼儿园托班招生工作的通知",
 ]
-
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that keeps every JSON body posted to it."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        bodies = self.bodies
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                bodies.append(json.loads(self.rfile.read(length)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.server.server_port}/alerts"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def run(

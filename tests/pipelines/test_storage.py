@@ -6,33 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from scrapy import Spider
 from scrapy.crawler import Crawler
-from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, event, select
 
 from crawler.db.concurrent import ConcurrentArticleStore
 from crawler.db.models import Article
 from crawler.db.store import ArticleStore, count_rows
 from crawler.pipelines.storage import StoragePipeline
-from tests.db.test_store import article
+from tests.support.crawlers import make_crawler
+from tests.support.databases import closed_port_url
+from tests.support.records import article
 
-CLOSED_PORT_URL = "postgresql+psycopg://crawler:hunter2@127.0.0.1:9/nowhere?connect_timeout=2"
-
-
-class DemoSpider(Spider):
-    name = "cn_test"
-    source_name = "测试网"
-    region = "central"
-
-
-def make_crawler(database_url: str, spool: Path, batch_size: int = 200) -> Crawler:
-    crawler = get_crawler(
-        DemoSpider,
-        {"DATABASE_URL": database_url, "SPOOL_DIR": str(spool), "STORAGE_BATCH_SIZE": batch_size},
-    )
-    crawler.spider = crawler._create_spider()
-    return crawler
+CLOSED_PORT_URL = closed_port_url("hunter2")
 
 
 def run_pipeline(crawler: Crawler, items: list[object]) -> StoragePipeline:

@@ -20,7 +20,7 @@ from crawler.db.models import Article
 from crawler.db.spool import Spool
 from crawler.db.store import ArticleStore, SourceInfo, WriteResult
 from crawler.pipelines.storage import StoragePipeline
-from tests.db.test_store import article
+from tests.support.records import article
 
 
 class DemoSpider(Spider):

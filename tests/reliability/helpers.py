@@ -100,11 +100,6 @@ def key(url: str) -> str:
     return url_key(url)
 
 
-def closed_port_url(password: str = "s3cr3t-closed-PW") -> str:
-    """A PostgreSQL URL (with a password) that nothing listens on."""
-    return f"postgresql+psycopg://crawler:{password}@127.0.0.1:{free_port()}/policy"
-
-
 @dataclass
 class ThrowawayPostgres:
     """A PostgreSQL 15 server of its own (initdb in a temp folder, run as the postgres user, since

@@ -21,7 +21,6 @@ from crawler.db.store import ArticleStore
 from crawler.items import PolicyArticle
 from tests.reliability.helpers import (
     ThrowawayPostgres,
-    closed_port_url,
     crawl_command,
     failures,
     key,
@@ -30,7 +29,11 @@ from tests.reliability.helpers import (
 )
 from tests.reliability.sites import Answer, LocalSite, html_answer, list_page, numbered_notice
 from tests.support.commands import command_env, run_cli
-from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.databases import (
+    closed_port_url,
+    create_postgres_database,
+    drop_postgres_database,
+)
 from tests.support.paths import ROOT
 
 

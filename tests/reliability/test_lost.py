@@ -22,11 +22,15 @@ from sqlalchemy import select, text
 
 from crawler.db import make_engine, upgrade
 from crawler.db.models import CrawlRun
-from tests.extensions.test_alerts import Receiver
-from tests.reliability.helpers import closed_port_url, stored_articles
+from tests.reliability.helpers import stored_articles
 from tests.reliability.sites import LocalSite, html_answer, list_page, numbered_notice
+from tests.support.alerts import Receiver
 from tests.support.commands import command_env, run_cli
-from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.databases import (
+    closed_port_url,
+    create_postgres_database,
+    drop_postgres_database,
+)
 from tests.support.paths import ROOT
 
 ARTICLES = 6
@@ -69,13 +73,6 @@ def crawler_run(
         timeout=120,
         check=False,
     )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def assert_reported_lost(result: CompletedProcess[str], urls: list[str], alerts: str) -> None:

@@ -19,14 +19,7 @@ import pytest
 from scrapy.utils.project import get_project_settings
 
 from tests.reliability.faulty_site import JS_CHALLENGE
-from tests.reliability.helpers import (
-    ThrowawayPostgres,
-    closed_port_url,
-    failures,
-    key,
-    run_crawl,
-    stored_articles,
-)
+from tests.reliability.helpers import ThrowawayPostgres, failures, key, run_crawl, stored_articles
 from tests.reliability.sites import (
     NOTICES,
     Answer,
@@ -37,6 +30,7 @@ from tests.reliability.sites import (
     redirect,
 )
 from tests.support.commands import command_env, run_cli
+from tests.support.databases import closed_port_url
 from tests.support.paths import ROOT
 
 XSS = """

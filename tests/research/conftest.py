@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from crawler.db import make_engine, upgrade
-from tests.research.demo import build_demo
 from tests.support.commands import run_module
 from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.demo import build_demo
 from tests.support.paths import FIXTURES
 
 if TYPE_CHECKING:
@@ -59,19 +59,6 @@ def settings_for(monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setattr("crawler.cli.common.project_settings", lambda: {"DATABASE_URL": url})
 
     return use
-
-
-@pytest.fixture(scope="session")
-def demo_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo database as a SQLite file named like the default one (``policy.db``)."""
-    path = tmp_path_factory.mktemp("demo-file") / "policy.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    build_demo(engine)
-    with engine.connect() as conn:  # one self-contained file, as Datasette will open it
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
 
 
 def crawl_fixtures(database_url: str, tmp: Path) -> None:

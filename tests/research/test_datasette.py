@@ -22,7 +22,7 @@ import yaml
 from sqlalchemy import inspect
 
 from crawler.db import make_engine
-from tests.research.demo import PUHUI_URL
+from tests.support.demo import PUHUI_URL
 from tests.support.net import free_port
 from tests.support.paths import ROOT
 

@@ -20,8 +20,8 @@ from sqlalchemy import event
 from crawler.db import make_engine, upgrade
 from crawler.research.export import CSV_COLUMNS, export
 from crawler.research.records import Filters, InputError, iter_records, parse_since
-from tests.research.demo import ALL_URLS, ITEMS, PUHUI_URL, UNDATED_URL
 from tests.support.commands import run_cli_here as run_cli
+from tests.support.demo import ALL_URLS, ITEMS, PUHUI_URL, UNDATED_URL
 from tests.support.paths import ROOT
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from sqlalchemy import inspect, select, text, update
 from crawler.db.models import Article
 from crawler.research.feeds import POLICY_FIELDS, refresh_feeds, safe_name, write_feeds
 from crawler.research.records import REPOST_CLUSTER_COLUMNS
-from tests.research.demo import ALL_URLS, ITEMS, PUHUI_URL, TRADITIONAL_URL, UNDATED_URL, UNSAFE_URL
 from tests.support.commands import run_cli_here as run_cli
+from tests.support.demo import ALL_URLS, ITEMS, PUHUI_URL, TRADITIONAL_URL, UNDATED_URL, UNSAFE_URL
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -14,8 +14,9 @@ from crawler.db.fulltext import fts_chars
 from crawler.db.models import Article
 from crawler.research.records import InputError
 from crawler.research.search import search
-from tests.research.demo import PUHUI_URL, TRADITIONAL_URL
 from tests.support.commands import run_cli_here as run_cli
+from tests.support.databases import downgrade
+from tests.support.demo import PUHUI_URL, TRADITIONAL_URL
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -153,7 +154,7 @@ def test_the_migration_creates_and_removes_the_index(engine: Engine) -> None:
     else:
         expected = {"ix_articles_search_title", "ix_articles_search_body"}
     assert expected <= objects()
-    upgrade_down(engine, "0001")
+    downgrade(engine, "0001")
     assert objects() == set()
     assert "articles" in inspect(engine).get_table_names()
     upgrade(engine)
@@ -178,17 +179,6 @@ def test_words_are_served_by_the_index(demo_ro: Engine) -> None:
             expected = "VIRTUAL TABLE INDEX"
         plan = "\n".join(str(row[-1]) for row in conn.execute(text(sql)))
     assert expected in plan, plan
-
-
-def upgrade_down(engine: Engine, revision: str) -> None:
-    from alembic import command
-
-    from crawler.db import alembic_config
-
-    with engine.begin() as connection:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
 
 
 # ------------------------------------------------------------------------------------------- CLI
@@ -270,7 +260,7 @@ def test_migration_0004_reindexes_stored_articles_both_ways(
 ) -> None:
     """Articles stored under the trigram index (0003) are found after 0004 and after downgrade."""
     from crawler.db import make_engine
-    from tests.research.demo import build_demo
+    from tests.support.demo import build_demo
 
     engine = make_engine(f"sqlite:///{tmp_path / 'policy.db'}")
     try:
@@ -295,7 +285,7 @@ def test_migration_0004_reindexes_stored_articles_both_ways(
         assert set(urls(engine, "普惠托育")) == trigram
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"))
-        upgrade_down(engine, "0003")
+        downgrade(engine, "0003")
         assert match('"普惠托育"') == trigram
     finally:
         engine.dispose()

@@ -19,7 +19,7 @@ from crawler.db.store import ArticleStore
 from crawler.records.normalize import normalize_article
 from crawler.research import web
 from crawler.research.records import ARTICLES
-from tests.research.demo import ITEMS, NHC, PUHUI_URL, SH, TRADITIONAL_URL, UNSAFE_URL
+from tests.support.demo import ITEMS, NHC, PUHUI_URL, SH, TRADITIONAL_URL, UNSAFE_URL
 
 if TYPE_CHECKING:
     from pathlib import Path

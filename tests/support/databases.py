@@ -11,8 +11,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.support.net import free_port
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -59,3 +61,19 @@ def check_postgres(admin_url: str = POSTGRES_ADMIN_URL) -> str | None:
     finally:
         admin.dispose()
     return None
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    from crawler.db import alembic_config
+
+    with engine.begin() as connection:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+def closed_port_url(password: str = "s3cr3t-closed-PW") -> str:
+    """A PostgreSQL URL (with a password) that nothing listens on."""
+    return f"postgresql+psycopg://crawler:{password}@127.0.0.1:{free_port()}/policy"

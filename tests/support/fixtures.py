@@ -1,5 +1,6 @@
 """The pytest fixtures every test folder may use (registered by tests/conftest.py):
-throw-away databases on SQLite and on the local PostgreSQL server."""
+throw-away databases on SQLite and on the local PostgreSQL server, and the demo database as a
+file."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from sqlalchemy import Engine
 
 from crawler.db import make_engine, upgrade
+from tests.support.alerts import Receiver
 from tests.support.databases import POSTGRES_ADMIN_URL, check_postgres, postgres_database
+from tests.support.demo import build_demo
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +48,24 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database as a SQLite file named like the default one (``policy.db``)."""
+    path = tmp_path_factory.mktemp("demo-file") / "policy.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    build_demo(engine)
+    with engine.connect() as conn:  # one self-contained file, as Datasette will open it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook that keeps the alerts posted to it (``ALERT_URLS=receiver.url``)."""
+    r = Receiver()
+    yield r
+    r.close()

@@ -4,7 +4,7 @@ PostgreSQL: ``gin_pending_list_limit = 64 MB`` (default 4 MB) on the two pg_trgm
 migration 0002. An insert adds its trigrams to the index's pending list (cheap, sequential); the
 insert that fills the list merges it into the index, touching pages all over it (each written to
 the WAL in full after a checkpoint), so the cost of a merge grows with the index. With 4 MB a merge
-comes every ~200 new articles; in ``bench/dedup.py`` the article insert then cost 2.8 ms per
+comes every ~200 new articles; in ``bench/dedup/`` the article insert then cost 2.8 ms per
 article at 10k rows and 7.0 ms at 1M (the whole write: 4.5 → 9.5 ms). With 64 MB one merge serves
 ~2,000 articles: 2.2 → 3.4 ms (the whole write, merges counted: 4.0 → 6.1 ms). The merge runs
 within the inserting transaction's ``work_mem``, which ``ArticleStore`` raises to match for its

@@ -3,7 +3,7 @@
 SQLite: ``lsh_bands`` becomes a ``WITHOUT ROWID`` table, stored in its primary key ``(band_key,
 article_id)``. As a rowid table every band key was written to three b-trees: the table (by rowid),
 the primary key's index and ``ix_lsh_bands_article_id``; now to two, and a 1M-article database grown
-under it is 10 % smaller (3.27 → 2.94 GB in ``bench/dedup.py``; a migrated file keeps its size, its
+under it is 10 % smaller (3.27 → 2.94 GB in ``bench/dedup/``; a migrated file keeps its size, its
 freed pages are reused by later writes, until ``VACUUM``). The time of a write stays the same within
 the benchmark's noise (see docs/benchmarks.md). The table is copied in key order: about a minute per
 million articles (16 million keys), logged before it starts. Downgrade copies it back into a rowid

@@ -2,11 +2,13 @@
 
 :class:`FastSigner` computes the signature ``crawler.dedup.minhash.signature`` would give a document
 made of
-:class:`bench.dedup_text.Corpus` units, without hashing every shingle of every document: the
+:class:`bench.dedup.corpus.Corpus` units, without hashing every shingle of every document: the
 MinHash of a union is the element-wise minimum of the MinHashes of its parts, so a document's
 signature is the minimum of its units' signatures (computed once per unit) and of the permuted
-hashes of the few shingles that cross a unit boundary. :func:`verify` checks identity with
-``crawler.dedup.minhash.signature(...)`` and ``band_keys()`` on a sample.
+hashes of the few shingles that cross a unit boundary. The hashing and the permutations are the
+crawler's own (:func:`crawler.dedup.minhash.kgram_hashes`, :func:`~crawler.dedup.minhash.permute`);
+:func:`verify` checks identity with ``crawler.dedup.minhash.signature(...)`` and ``band_keys()``
+(every run on a sample; tests/bench/test_dedup_signer.py on every test run).
 
 :func:`load_sqlite` and :func:`load_postgresql` write the rows ``ArticleStore.write`` would write
 for an original or a repost (``articles`` with url_key, content_hash, document_key, cluster_id,
@@ -17,18 +19,15 @@ COPY on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.minhash import _fmix
 from sqlalchemy import Connection, Engine, insert, text
 
-from bench.dedup_text import Corpus, Document
+from bench.dedup.corpus import Corpus, Document
 from crawler.db.store import ARTICLES
 from crawler.dedup import minhash as dedup
 from crawler.dedup.urls import url_key
@@ -36,22 +35,6 @@ from crawler.records.normalize import content_hash
 
 U32 = np.dtype(np.uint32)
 MAX32 = np.uint32(0xFFFFFFFF)
-
-
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    minhash = MinHash(num_perm=dedup.NUM_PERM, seed=dedup.SEED, hashfunc=lambda v: v)
-    a, b = minhash.permutations
-    if minhash.scheme != "affine32":
-        raise RuntimeError(f"FastSigner mirrors datasketch's affine32 scheme, not {minhash.scheme}")
-    return np.asarray(a, dtype=U32), np.asarray(b, dtype=U32)
-
-
-def _shingle32(codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The 32-bit hash ``crawler.dedup.minhash.shingle_hashes`` gives the k-gram at each start."""
-    hashes = np.zeros(len(starts), dtype=np.uint64)
-    for i in range(dedup.SHINGLE):
-        hashes = hashes * np.uint64(1_000_003) + codes[starts + i]
-    return ((hashes ^ (hashes >> np.uint64(29))) & np.uint64(0xFFFFFFFF)).astype(U32)
 
 
 def _segment_min(values: np.ndarray, segments: np.ndarray, count: int) -> np.ndarray:
@@ -83,17 +66,11 @@ class FastSigner:
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
-        self.a, self.b = _permutations()
-        self.unit_sigs = np.zeros((0, len(self.a)), dtype=U32)
+        self.unit_sigs = np.zeros((0, dedup.NUM_PERM), dtype=U32)
 
     def truncate(self, size: int) -> None:
         self.corpus.truncate(size)
         self.unit_sigs = self.unit_sigs[:size]
-
-    def _permute(self, hashes: np.ndarray) -> np.ndarray:
-        mixed = _fmix(hashes.astype(U32), 32)
-        with np.errstate(over="ignore"):
-            return mixed[:, None] * self.a[None, :] + self.b[None, :]
 
     def grow(self) -> None:
         """Compute the signatures of units added to the corpus since the last call."""
@@ -104,11 +81,11 @@ class FastSigner:
         parts = [dedup.shingle_hashes(t).astype(U32) for t in new]
         owners = np.repeat(np.arange(len(new)), [len(p) for p in parts])
         flat = np.concatenate(parts) if parts else np.zeros(0, dtype=U32)
-        sigs = np.full((len(new), len(self.a)), MAX32, dtype=U32)
+        sigs = np.full((len(new), dedup.NUM_PERM), MAX32, dtype=U32)
         step = 200_000
         for lo in range(0, len(flat), step):
             chunk = _segment_min(
-                self._permute(flat[lo : lo + step]), owners[lo : lo + step], len(new)
+                dedup.permute(flat[lo : lo + step]), owners[lo : lo + step], len(new)
             )
             np.minimum(sigs, chunk, out=sigs)
         self.unit_sigs = np.vstack([self.unit_sigs, sigs])
@@ -117,7 +94,7 @@ class FastSigner:
         """An (n, NUM_PERM) uint32 array: the MinHash signature of each document's body."""
         self.grow()
         parts = [self._signatures(docs[lo : lo + step]) for lo in range(0, len(docs), step)]
-        return np.vstack(parts) if parts else np.zeros((0, len(self.a)), dtype=U32)
+        return np.vstack(parts) if parts else np.zeros((0, dedup.NUM_PERM), dtype=U32)
 
     def _signatures(self, docs: Sequence[Document]) -> np.ndarray:
         """:meth:`signatures` of a few documents at a time (the arrays stay in the CPU cache)."""
@@ -142,7 +119,7 @@ class FastSigner:
             texts.append("".join(norm[u] for u in units))
         doc_end = np.array([*doc_start[1:], offset], dtype=np.int64)
         starts = np.array(doc_start, dtype=np.int64)
-        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=U32).astype(np.uint64)
+        codes = dedup.text_codes("".join(texts))
         owners = np.array(bound_owner, dtype=np.int64)
         positions = np.array(bounds, dtype=np.int64)[:, None] + np.arange(-dedup.SHINGLE + 1, 0)
         owner_grid = np.broadcast_to(owners[:, None], positions.shape)
@@ -150,27 +127,12 @@ class FastSigner:
             positions <= doc_end[owners][:, None] - dedup.SHINGLE
         )
         positions, owner_grid = positions[ok], owner_grid[ok]
-        crossing = self._permute(_shingle32(codes, positions))
+        crossing = dedup.permute(dedup.kgram_hashes(codes, positions))
         sigs = _segment_min(crossing, owner_grid, len(docs))
         inner = _segment_min(
             self.unit_sigs[np.array(unit_ids)], np.array(unit_owner, dtype=np.int64), len(docs)
         )
         return np.minimum(sigs, inner)
-
-
-def band_keys(sig: np.ndarray) -> list[int]:
-    """``crawler.dedup.minhash.Signature(sig).band_keys()`` with one ``tobytes`` per signature."""
-    raw = sig.astype("<u4").tobytes()
-    width = 4 * dedup.ROWS
-    blake = hashlib.blake2b
-    return [
-        int.from_bytes(
-            blake(bytes([band]) + raw[band * width : (band + 1) * width], digest_size=8).digest(),
-            "little",
-            signed=True,
-        )
-        for band in range(dedup.BANDS)
-    ]
 
 
 def sign(signer: FastSigner, docs: Sequence[Document]) -> list[Signed]:
@@ -184,7 +146,7 @@ def sign(signer: FastSigner, docs: Sequence[Document]) -> list[Signed]:
                 body,
                 content_hash(doc.title, body),
                 sig.astype("<u4").tobytes(),
-                list(dict.fromkeys(band_keys(sig))),
+                list(dict.fromkeys(dedup.Signature(sig).band_keys())),
                 doc.issuer,
                 doc.date,
                 doc.doc_number,
@@ -403,7 +365,7 @@ _STATE: dict[str, Any] = {}
 
 def prepare(seed: int) -> None:
     """Build the generator and unit signatures once, before worker processes fork."""
-    from bench.dedup_text import Generator
+    from bench.dedup.corpus import Generator
 
     generator = Generator(seed=seed)
     signer = FastSigner(generator.corpus)

@@ -1,15 +1,15 @@
 """De-duplication benchmark (issue 5): per-item cost of ``ArticleStore.write`` as the database
 grows, and precision/recall of near-duplicate detection on a labelled set of reposts.
 
-    .venv/bin/python bench/dedup.py [--sizes 10000,100000,1000000] [--backend sqlite,postgresql]
+    .venv/bin/python -m bench.dedup.run [--sizes 10000,100000,1000000] [--backend sqlite,postgresql]
                                     [--rounds 5] [--quick] [--skip-scale] [--skip-quality]
                                     [--keep]
 
 **Scale.** A database per backend is migrated with ``crawler.db.upgrade`` and grown to every size in
-turn by a bulk pre-fill of synthetic policy articles (``bench/dedup_text.py``) with exactly the
+turn by a bulk pre-fill of synthetic policy articles (``bench/dedup/corpus.py``) with exactly the
 de-duplication rows the store would write: url_key, content_hash, document_key, cluster_id and
 dedup_layer in ``articles``, the MinHash signature in ``article_signatures`` and the 16 band keys in
-``lsh_bands`` (computed by an exact fast path, ``bench/dedup_fill.py``, checked against
+``lsh_bands`` (computed by an exact fast path, ``bench/dedup/fill.py``, checked against
 ``crawler.dedup.minhash`` on a sample every run). ~10 % of pre-filled rows are reposts of an earlier
 row (cluster of that row). Pre-filled rows store only the first 100 characters of the body (the
 signature and hash are of the whole body): full bodies would make a 1M-row pre-fill take hours on
@@ -70,15 +70,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import numpy as np
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
-from bench import dedup_fill as fill
-from bench.dedup_text import (
+from bench.dedup import fill
+from bench.dedup.corpus import (
     HEADLINE_VARIANTS,
     REPOST_VARIANTS,
     Document,
@@ -95,8 +93,8 @@ from crawler.dedup.urls import url_key
 from crawler.extraction.normalize import to_simplified
 from crawler.items import PolicyArticle
 from crawler.records.normalize import content_hash, normalize_article
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -173,7 +171,7 @@ def create_database(
 
 # --- kept pre-filled databases (--keep) --------------------------------------------------------
 SNAPSHOT_PREFIX = "bench_dedup_snap"
-SNAPSHOT_INPUTS = ("bench/dedup_fill.py", "bench/dedup_text.py")
+SNAPSHOT_INPUTS = ("bench/dedup/fill.py", "bench/dedup/corpus.py")
 """The code that makes the pre-filled rows: a change makes new snapshots, and so does a change in
 what ``crawler.dedup.minhash`` and ``content_hash`` compute (their output on sample documents is
 part of the fingerprint; a refactoring that computes the same keys keeps the snapshots). The schema

@@ -1,11 +1,12 @@
-"""Synthetic Chinese policy-like documents for the de-duplication benchmark (``bench/dedup.py``).
+"""Synthetic Chinese policy-like documents for the de-duplication benchmark
+(``python -m bench.dedup.run``).
 
 A document is a list of paragraphs, each a list of *units* (ids into a :class:`Corpus`): sentences
 drawn from a seeded pool built from templates and a policy vocabulary, section numbers, and shared
 boilerplate (salutations, standard opening and closing formulas, attachment lists, 联系人/电话
 lines, signatures). Because every document is a sequence of known units, its MinHash signature can
 be computed from per-unit signatures plus the few shingles that cross unit boundaries (see
-``bench/dedup_fill.py``), which is what makes a 1M-row pre-fill affordable.
+``bench/dedup/fill.py``), which is what makes a 1M-row pre-fill affordable.
 
 Calibrated against 60 real gov.cn policy bodies (pairwise Jaccard of 5-gram shingle sets: median
 0.003, p90 0.013, p99 0.033; ~4 % of a document's shingles occur in >= 10 % of documents);
