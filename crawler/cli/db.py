@@ -40,13 +40,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from crawler.db.failures import FailureLog
     from crawler.db.spool import Spool, replay_spool
     from crawler.db.store import ArticleStore, StorageUnavailable
+    from crawler.monitoring.progress import Ticker
 
     settings = common.project_settings()
     engine = common.database_engine(common.project_settings().get("DATABASE_URL"))
     ensure_schema(engine)
     folder = Path(settings.get("SPOOL_DIR", "data/spool"))
     try:
-        replayed = replay_spool(Spool(folder), ArticleStore(engine))
+        ticker = Ticker("replayed", "items")  # a count on a terminal: a spool can be large
+        replayed = replay_spool(Spool(folder), ArticleStore(engine), progress=ticker)
+        ticker.done()
     except StorageUnavailable as exc:
         print(f"crawler db replay: database unavailable: {exc}", file=sys.stderr)
         return common.EXIT_FAILED

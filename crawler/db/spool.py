@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,9 @@ class Replayed:
     result: WriteResult = field(default_factory=WriteResult)
 
 
-def replay_spool(spool: Spool, store: ArticleStore) -> Replayed:
+def replay_spool(
+    spool: Spool, store: ArticleStore, progress: Callable[[int], None] | None = None
+) -> Replayed:
     """Write every spooled item into the database; remove each file once it is replayed.
 
     Items carry their site; replay is idempotent (upserts), so an interrupted replay repeats
@@ -88,8 +90,9 @@ def replay_spool(spool: Spool, store: ArticleStore) -> Replayed:
     recorded in the failures table (with the reason) and its line moved to ``<file>.bad``, and
     the replay goes on, so one bad line never blocks the others or stays in the spool. An
     unreachable database raises :class:`~crawler.db.store.StorageUnavailable` and leaves the
-    file for the next replay."""
+    file for the next replay. ``progress`` is told the number of items written so far."""
     total = Replayed()
+    written = 0
     logs: dict[str, FailureLog] = {}
     for path in spool.files():
         items = list(Spool.read(path))
@@ -103,6 +106,9 @@ def replay_spool(spool: Spool, store: ArticleStore) -> Replayed:
                 chunk = site_items[start : start + 500]
                 result = write_isolated(store, chunk, SourceInfo(site=site))
                 total.result += result
+                written += len(chunk)
+                if progress is not None:
+                    progress(written)
                 by_url = {item.url: item for item in chunk}
                 for rejected in result.rejected:
                     log.record(rejected.url, rejected.kind, rejected.reason)

@@ -190,8 +190,10 @@ def test_the_spool_keeps_lines_it_cannot_replay_out_of_the_spool(
 
     spool = Spool(tmp_path / "spool")
     spool.append("cn_test", [bad_date(1), article(2)])
-    replayed = replay_spool(spool, ArticleStore(engine))
+    told: list[int] = []  # what a terminal's count line is told as the replay goes
+    replayed = replay_spool(spool, ArticleStore(engine), progress=told.append)
     assert (replayed.stored, replayed.rejected) == (1, 1)
+    assert told == [2]
     assert spool.files() == []
     bad = (tmp_path / "spool" / "cn_test.jsonl.bad").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["url"] for line in bad] == [bad_date(1).url]
