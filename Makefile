@@ -49,6 +49,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.attachments
 
 # The researcher's web view: Datasette with docs/datasette (front page, article view, search, site
 # health, feeds at /feeds/). Datasette is installed only when missing; the URL is printed first.

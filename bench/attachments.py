@@ -1,9 +1,9 @@
 """Attachments: throughput of the downloads and the text extraction, peak memory, and the article
 crawl with and without them; and the PDF library choice (pypdfium2 against pdfminer.six).
 
-    .venv/bin/python bench/attachments.py                 # 300 articles, ~90 with attachments
-    .venv/bin/python bench/attachments.py --articles 1000 --out bench/results/attachments.json
-    .venv/bin/python bench/attachments.py --pdf-only      # the PDF library comparison alone
+    .venv/bin/python -m bench.attachments                 # 300 articles, ~90 with attachments
+    .venv/bin/python -m bench.attachments --articles 1000 --out bench/results/attachments.json
+    .venv/bin/python -m bench.attachments --pdf-only      # the PDF library comparison alone
 
 Steps: generate the benchmark site (``bench/sitegen.py``, whose article pages link 1-3
 attachments on 30 % of them) into a temp dir and write a file at every attachment link (PDF of
@@ -36,13 +36,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.server import SiteServer  # noqa: E402
-from bench.sitegen import generate_site, list_column  # noqa: E402
-from tests.attachments import samples  # noqa: E402
+from bench.sitegen import SECTIONS, generate_site, list_column
+from tests.attachments import samples
+from tests.support.paths import ROOT
+from tests.support.site import StaticSite
 
 FIXTURES = ROOT / "tests" / "fixtures"
 ATTACHMENT_LINK = re.compile(rb'href="\./(P0\d+\.(pdf|doc|docx|xls|wps))"')
@@ -220,7 +217,7 @@ def write_attachments(site: Path) -> tuple[int, int]:
 
 
 def crawl(
-    server: SiteServer, work: Path, label: str, articles: int, enabled: bool
+    server: StaticSite, work: Path, label: str, articles: int, enabled: bool
 ) -> dict[str, Any]:
     run_dir = work / label
     run_dir.mkdir()
@@ -317,7 +314,8 @@ def main() -> int:
             generate_site(site, [args.articles])
             files, size = write_attachments(site)
             log(f"wrote {files} attachment files, {size / 1e6:.1f} MB")
-            with SiteServer(site, work / "server") as server:
+            charsets = {section.prefix: section.header_charset for section in SECTIONS}
+            with StaticSite(site, work / "server", charsets=charsets) as server:
                 off = crawl(server, work, "off", args.articles, enabled=False)
                 on = crawl(server, work, "on", args.articles, enabled=True)
             results["crawl"] = summarise(off, on)

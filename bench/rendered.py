@@ -1,7 +1,7 @@
 """What the browser costs: a rendered crawl against plain ones, side by side on the local site.
 
-    .venv/bin/python bench/rendered.py         # 1,000 articles: plain, stock (x4), rendered
-    .venv/bin/python bench/rendered.py --pages 400 --repeats 1 --out bench/results/r.json
+    .venv/bin/python -m bench.rendered         # 1,000 articles: plain, stock (x4), rendered
+    .venv/bin/python -m bench.rendered --pages 400 --repeats 1 --out bench/results/r.json
 
 Three crawls of the same generated site (``bench/sitegen.py``) with the full crawler, alternating:
 
@@ -33,13 +33,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.run import Bench, _project_setting, log, machine  # noqa: E402
-from bench.server import SiteServer  # noqa: E402
-from bench.sitegen import generate_site  # noqa: E402
+from bench.run import Bench, _project_setting, log, machine
+from bench.sitegen import SECTIONS, generate_site
+from tests.support.paths import ROOT
+from tests.support.site import StaticSite
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "rendered.json"
 BROWSER = "crawler.middlewares.browser"
@@ -126,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         info = generate_site(bench.site, [args.pages])
         log(f"site: {info.articles:,} articles, {info.list_pages[args.pages]} list pages")
-        with SiteServer(bench.site, work / "server", prefer=args.server) as server:
+        charsets = {section.prefix: section.header_charset for section in SECTIONS}
+        with StaticSite(
+            bench.site, work / "server", charsets=charsets, prefer=args.server
+        ) as server:
             bench.server = server
             sides: list[tuple[str, dict[str, Any]]] = [("plain", {}), ("stock", stock_settings())]
             for n in range(args.repeats):
