@@ -8,11 +8,11 @@ crawl with and without them; and the PDF library choice (pypdfium2 against pdfmi
 Steps: generate the benchmark site (``bench/sitegen.py``, whose article pages link 1-3
 attachments on 30 % of them) into a temp dir and write a file at every attachment link (PDF of
 4-12 pages of Chinese text, DOCX, Word 97 ``.doc``/``.wps`` and ``.xls`` from the fixtures, each
-with text of its own) → serve it (nginx or the Python server, ``bench/server.py``) → crawl it with
-the full crawler twice in child processes (``bench/crawl_child.py``, the ``make bench`` settings:
-16 concurrent requests, no delays), attachments off then on → print the article phase of both
-(first response to the start of the attachments: the article crawl must not be slower), the
-attachment phase (files/s, MB/s, statuses) and the peak RSS of the crawl process and of the
+with text of its own) → serve it (``tests/support/site.py``: nginx or the Python server) → crawl
+it with the full crawler twice in child processes (``bench/crawl_child.py``, the ``make bench``
+settings: 16 concurrent requests, no delays), attachments off then on → print the article phase
+of both (first response to the start of the attachments: the article crawl must not be slower),
+the attachment phase (files/s, MB/s, statuses) and the peak RSS of the crawl process and of the
 extraction worker.
 
 ``--pdf-only`` (and the first part of a full run): the text of Chinese PDFs by pypdfium2 and by
