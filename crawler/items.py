@@ -61,6 +61,9 @@ class PolicyArticle:
     body_html: str | None = None
     """Body HTML sanitised to an allow-list of tags and attributes."""
     attachments: list[Attachment] = field(default_factory=list)
+    text_in_attachment: bool = False
+    """The page only links its document: its text is in ``attachments`` (a notice whose whole
+    text is a PDF or DOC file); ``body_text`` then holds the files' names."""
     tags: list[str] = field(default_factory=list)
     fetched_at: str | None = None
     """When the page was downloaded (ISO datetime, UTC)."""

@@ -60,6 +60,7 @@ def normalize_article(item: PolicyArticle, now: dt.datetime | None = None) -> Po
     item.body_html = item.body_html or None
     item.tags = sorted({t.strip() for t in item.tags if t and t.strip()})
     item.attachments = _attachments(item.attachments)
+    item.text_in_attachment = bool(item.text_in_attachment)
     fit_text(item)
     reason = unusable(item)
     if reason is not None:

@@ -71,6 +71,7 @@ def build_article(page: ExtractedPage, url: str, context: ArticleContext) -> Pol
         body_text=page.body_text,
         body_html=page.body_html,
         attachments=list(page.attachments),
+        text_in_attachment=page.text_in_attachment,
         fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         etag=context.etag,
         last_modified=context.last_modified,
