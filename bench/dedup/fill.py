@@ -187,7 +187,8 @@ class Prefill:
 
 
 _COLUMNS = [c.name for c in ARTICLES.columns]
-"""Columns the benchmark does not know (added later) stay NULL, as for an item without them."""
+"""Columns the benchmark does not know (added later) stay NULL, as for an item without them (a
+NOT NULL column is given its default below)."""
 
 
 def article_rows(chunk: Prefill, source_id: int) -> list[dict[str, Any]]:
@@ -218,6 +219,7 @@ def article_rows(chunk: Prefill, source_id: int) -> list[dict[str, Any]]:
                 "author": None,
                 "body_text": s.body if chunk.store_body else s.body[:STUB],
                 "body_html": None,
+                "text_in_attachment": False,
                 "title_simplified": None,
                 "body_simplified": None,
                 "tags": [],

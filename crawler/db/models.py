@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -135,6 +137,12 @@ class Article(Base):
     author: Mapped[str | None] = mapped_column(Text, info={"max_chars": 200})
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text, comment="sanitised HTML")
+    text_in_attachment: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="the page only links its document: the text is in its attachments",
+    )
     title_simplified: Mapped[str | None] = mapped_column(
         Text, comment="title in simplified characters, only when it differs (search)"
     )

@@ -4,8 +4,9 @@ One :meth:`ArticleStore.write` call is one transaction over a batch. Every look-
 statement per batch (never per item), so the cost per item stays flat as the database grows:
 
 - **the same page** (layer 1): the upsert key is :func:`crawler.dedup.urls.url_key`; an
-  unchanged page only refreshes ``last_seen_at``, a changed one is updated and its previous
-  version kept in ``revisions`` with a text diff;
+  unchanged page only refreshes ``last_seen_at`` (and ``text_in_attachment``, as the page gives
+  it now), a changed one is updated and its previous version kept in ``revisions`` with a text
+  diff;
 - a new page joins the cluster of an existing copy found by **the same content** (``content_hash``,
   layer 2), **the same document** (文号 + 发文机关, layer 3) or a **near-duplicate body** (LSH band
   keys, then the MinHash estimate of the Jaccard similarity, layer 4); otherwise it starts a cluster
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, false, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crawler.db.bounds import REJECTED, Rejected, ValueTooLong, fit_article, fit_document_key
@@ -150,6 +151,7 @@ def article_row(item: PolicyArticle, source_id: int, now: dt.datetime) -> dict[s
         "author": item.author,
         "body_text": item.body_text,
         "body_html": item.body_html,
+        "text_in_attachment": bool(item.text_in_attachment),
         "title_simplified": _simplified(item.title),
         "body_simplified": _simplified(item.body_text),
         "tags": list(item.tags),
@@ -284,9 +286,7 @@ class ArticleStore:
         ]
         changed = [k for k in latest if k in known and k not in inserted and k not in unchanged]
         if unchanged:
-            conn.execute(
-                update(ARTICLES).where(ARTICLES.c.url_key.in_(unchanged)).values(last_seen_at=now)
-            )
+            self._seen_again(conn, unchanged, latest, now)
             result.unchanged += len(unchanged)
         if changed:
             self._keep_revisions(conn, [known[k].id for k in changed], latest, now)
@@ -316,6 +316,23 @@ class ArticleStore:
         return {row.url_key: row for row in rows}
 
     # --- writing -----------------------------------------------------------------------------
+    @staticmethod
+    def _seen_again(
+        conn: Connection, keys: list[str], latest: dict[str, PolicyArticle], now: dt.datetime
+    ) -> None:
+        """Rows of pages whose content is unchanged: ``last_seen_at`` moves, and the flags read
+        from the page are set as it gives them now (a row stored before migration 0008 learns
+        that its text is in its attachments, though its title and body are the same)."""
+        flagged = [k for k in keys if latest[k].text_in_attachment]
+        conn.execute(
+            update(ARTICLES)
+            .where(ARTICLES.c.url_key.in_(keys))
+            .values(
+                last_seen_at=now,
+                text_in_attachment=ARTICLES.c.url_key.in_(flagged) if flagged else false(),
+            )
+        )
+
     @staticmethod
     def _insert_new(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
         """Insert rows whose url_key is not stored; return url_key → id of those inserted."""
