@@ -15,7 +15,8 @@ run's stats (and, for staleness, the site's history) into problems with a severi
   dates in another format, an article field missing on more than
   ``HEALTH_MAX_MISSING_FIELD_RATE`` of the articles), an article's body was a tiny fraction of
   its page's text (less than ``HEALTH_MIN_BODY_SHARE``, 5 %, of a page with at least
-  ``HEALTH_SHORT_BODY_MIN_PAGE`` characters outside links: probably cut short), or no new item
+  ``HEALTH_SHORT_BODY_MIN_PAGE`` characters outside links: probably cut short; not counted for
+  a page whose text is in its attachments, ``text_in_attachment``), or no new item
   for much longer than the site's usual interval (learned from the publish dates it has stored,
   else the contract's), or an earlier run of the site was found killed (it never finished;
   its row is closed as ``killed``), or every attachment of the run failed (at least three;

@@ -5,7 +5,9 @@ Every article record arrives prepared (built, normalised, tagged and signed by
 drops the records normalisation refused (no title and no body:
 :func:`crawler.records.normalize.unusable`) and, for spiders with ``require_tags``, those no topic
 of the vocabulary matched; it counts the articles whose body is a tiny fraction of their page's
-text (``article/short_body``, a health warning: the body was probably cut short).
+text (``article/short_body``, a health warning: the body was probably cut short), but not those
+whose text is in their attachments (``text_in_attachment``: the body is the files' names, short
+by nature).
 """
 
 from __future__ import annotations
@@ -50,9 +52,12 @@ class RecordCheckPipeline:
         return item
 
     def check_body(self, item: PolicyArticle) -> None:
-        """Count an article whose body is a tiny fraction of its page's text (cut short?)."""
+        """Count an article whose body is a tiny fraction of its page's text (cut short?); an
+        article whose text is in its attachments has for body only their names: not cut short."""
         page = item.page_chars
-        if page is None or not short_body(item.body_text, page, self.limits):
+        if page is None or item.text_in_attachment:
+            return
+        if not short_body(item.body_text, page, self.limits):
             return
         body = len("".join((item.body_text or "").split()))
         stats: StatsCollector | None = getattr(self.crawler, "stats", None)
