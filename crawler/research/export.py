@@ -37,13 +37,15 @@ CSV_COLUMNS = (
     "author",
     "tags",
     "attachments",
+    "text_in_attachment",
     "repost_cluster",
     "content_hash",
     "first_seen_at",
     "updated_at",
     "body_text",
 )
-"""CSV columns: lists (issuers, tags) are joined with ``；``; attachments are a JSON list."""
+"""CSV columns: lists (issuers, tags) are joined with ``；``; attachments are a JSON list;
+``text_in_attachment`` is ``true`` or ``false``."""
 
 
 def _csv_value(name: str, value: Any) -> Any:
@@ -53,6 +55,8 @@ def _csv_value(name: str, value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False) if value else ""
     if isinstance(value, list):
         return "；".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return value
 
 

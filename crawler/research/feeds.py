@@ -68,6 +68,7 @@ POLICY_FIELDS = (
     "source_name",  # 来源
     "site",
     "attachments",
+    "text_in_attachment",  # the page only links its document: the text is in its attachments
     "repost_cluster",  # the copies of one policy across sites: null until de-duplication
 )
 
@@ -256,6 +257,8 @@ class _PolicyEntryExtension(BaseEntryExtension):  # type: ignore[misc]
             element = etree.SubElement(entry, f"{{{POLICY_NS}}}{name}")
             if isinstance(value, list):
                 element.text = json.dumps(value, ensure_ascii=False)
+            elif isinstance(value, bool):
+                element.text = "true" if value else "false"  # xsd:boolean, not Python's True
             elif value is not None:
                 element.text = str(value)
         return entry

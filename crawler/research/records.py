@@ -49,6 +49,23 @@ of the storage layer): the first of these names that ``articles`` has. Without a
 ``repost_cluster`` is None; records, exports and feeds carry it with no other change."""
 
 
+LATER_COLUMNS: dict[str, Any] = {"text_in_attachment": literal(False, Boolean())}
+"""Columns of ``articles`` added by later migrations (0008), read from a database not upgraded to
+them as the value its rows would get (as :func:`attachments_of` reads one from before 0007)."""
+
+
+def article_columns(conn: Connection) -> list[Any]:
+    """The columns of ``articles`` to read from ``conn``'s database: a column of
+    :data:`LATER_COLUMNS` that it lacks as its value there."""
+    present = {c["name"] for c in inspect(conn).get_columns(ARTICLES.name)}
+    return [
+        LATER_COLUMNS[c.name].label(c.name)
+        if c.name in LATER_COLUMNS and c.name not in present
+        else c
+        for c in ARTICLES.c
+    ]
+
+
 class InputError(ValueError):
     """A bad filter or option from the user (shown as is, exit code 2)."""
 
@@ -103,9 +120,14 @@ def newest_first(stmt: Select[Any]) -> Select[Any]:
     return stmt.order_by(ARTICLES.c.publish_date.desc().nulls_last(), ARTICLES.c.id.desc())
 
 
-def article_query(dialect: str, filters: Filters = Filters()) -> Select[Any]:
+def article_query(
+    dialect: str, filters: Filters = Filters(), columns: Sequence[Any] | None = None
+) -> Select[Any]:
+    """The matching articles, newest first: every column, or ``columns``
+    (:func:`article_columns`)."""
     conditions = filters.conditions(dialect)
-    return newest_first(select(ARTICLES).where(and_(true(), *conditions)))
+    selected = select(*columns) if columns is not None else select(ARTICLES)
+    return newest_first(selected.where(and_(true(), *conditions)))
 
 
 def iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -143,6 +165,7 @@ def record(row: Any, attachments: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "author": row.author,
         "tags": list(row.tags or []),
         "attachments": list(attachments),
+        "text_in_attachment": bool(row.text_in_attachment),
         "repost_cluster": _repost_cluster(mapping),
         "content_hash": row.content_hash,
         "first_seen_at": iso(row.first_seen_at),
@@ -216,10 +239,10 @@ def iter_records(
 ) -> Iterator[dict[str, Any]]:
     """Every matching article, newest first, as records; at most ``batch_size`` rows in memory
     (``attachment_text``: each attachment with the text read from its file)."""
-    stmt = article_query(engine.dialect.name, filters)
-    if limit is not None:
-        stmt = stmt.limit(limit)
     with engine.connect() as conn:
+        stmt = article_query(engine.dialect.name, filters, article_columns(conn))
+        if limit is not None:
+            stmt = stmt.limit(limit)
         streaming = conn.execution_options(stream_results=True, yield_per=batch_size)
         result = streaming.execute(stmt)
         for partition in result.partitions():

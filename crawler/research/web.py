@@ -38,7 +38,14 @@ from sqlalchemy import (
 from crawler.db import fulltext
 from crawler.db.models import CrawlRun, Revision
 from crawler.research.feeds import safe_name, sanitize_html
-from crawler.research.records import ARTICLES, SHANGHAI, SOURCES, has_tag, newest_first
+from crawler.research.records import (
+    ARTICLES,
+    SHANGHAI,
+    SOURCES,
+    article_columns,
+    has_tag,
+    newest_first,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -304,6 +311,9 @@ class ArticleView:
     body_html: str | None
     """Sanitised again here (nh3), whatever the database holds."""
     body_text: str | None
+    text_in_attachment: bool
+    """The page only links its document: the text is in its attachments (the body is their
+    names)."""
     cluster_id: int | None
     dedup_layer: str | None
     first_seen_at: dt.datetime | None
@@ -319,12 +329,12 @@ class ArticleView:
 
 def article_view(engine: Engine, article_id: int) -> ArticleView | None:
     """The article ``article_id`` with its attachments, repost cluster and revisions."""
-    stmt = (
-        select(ARTICLES, SOURCES.c.region)
-        .select_from(ARTICLES.outerjoin(SOURCES, SOURCES.c.id == ARTICLES.c.source_id))
-        .where(ARTICLES.c.id == article_id)
-    )
     with engine.connect() as conn:
+        stmt = (
+            select(*article_columns(conn), SOURCES.c.region)
+            .select_from(ARTICLES.outerjoin(SOURCES, SOURCES.c.id == ARTICLES.c.source_id))
+            .where(ARTICLES.c.id == article_id)
+        )
         row = conn.execute(stmt).first()
         if row is None:
             return None
@@ -347,6 +357,7 @@ def article_view(engine: Engine, article_id: int) -> ArticleView | None:
             tags=json_list(row.tags),
             body_html=sanitize_html(row.body_html),
             body_text=row.body_text,
+            text_in_attachment=bool(row.text_in_attachment),
             cluster_id=row.cluster_id,
             dedup_layer=row.dedup_layer,
             first_seen_at=row.first_seen_at,
