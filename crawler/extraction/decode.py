@@ -87,6 +87,10 @@ def _try(body: bytes, enc: str) -> str | None:
     return None
 
 
+_WINDOW = 4096
+_WINDOW_BAD = 64  # far more than a broken sequence or two, far fewer than GBK text gives
+
+
 def _utf8_fits(body: bytes) -> str | None:
     """The body as UTF-8 when it is (nearly) valid multi-byte UTF-8: a few broken sequences (a
     truncated download, one stray byte) are tolerated because GBK bytes read as UTF-8 fail on
@@ -95,8 +99,11 @@ def _utf8_fits(body: bytes) -> str | None:
         return None
     try:
         return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        # GBK text fails on almost every character: the bytes after the first failure tell
+        window = body[exc.start : exc.start + _WINDOW].decode("utf-8", "replace")
+        if window.count("\ufffd") > _WINDOW_BAD:
+            return None
     text = body.decode("utf-8", "replace")
     bad = text.count("\ufffd")
     non_ascii = len(text) - len(text.encode("ascii", "ignore")) - bad  # counted in C, not per char

@@ -243,9 +243,13 @@ def _label_cells(row: HtmlElement) -> list[str] | None:
     cells = _row_cells(row)
     if len(cells) < 2:
         return None
-    labels = [_cell_label(cell) for cell in cells]
-    found = [label for label in labels if label is not None]
-    return found if len(found) == len(labels) else None
+    found: list[str] = []
+    for cell in cells:
+        label = _cell_label(cell)
+        if label is None:
+            return None  # (most rows: a label beside its value)
+        found.append(label)
+    return found
 
 
 def _label_row(row: HtmlElement) -> list[str] | None:
@@ -280,11 +284,10 @@ def _horizontal_tables(
     metadata, not text: it is added to ``tables``, which the body leaves out.
     Returns the hits and the indexes of the chunks not to be paired again: those of such tables
     and of every row of label cells (a label there never labels the cell after it)."""
-    first_chunk: dict[HtmlElement, int] = {}
+    first_chunk: dict[HtmlElement, int] = {}  # filled once a table qualifies
     rows: dict[HtmlElement, None] = {}
     label_first = _LABEL_FIRST
     for chunk in chunks:
-        first_chunk.setdefault(chunk.owner, chunk.index)
         text = chunk.text
         if len(text) > 14 or text[0] not in label_first or _label_name(text) not in _LABEL_FIELD:
             continue
@@ -323,6 +326,9 @@ def _horizontal_tables(
             k += 2
         if k < len(table_rows) or not pairs:
             continue  # not (only) an information table: leave it to the other rules
+        if not first_chunk:
+            for chunk in reversed(chunks):
+                first_chunk[chunk.owner] = chunk.index
         for labels, values in pairs:
             for label, cell in zip(labels, _row_cells(values), strict=True):
                 found = [first_chunk[el] for el in cell.iter() if el in first_chunk]
