@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
@@ -21,7 +23,9 @@ __all__ = [
     "compute_stats",
     "inline_text",
     "itertext",
+    "json_ld_dates",
     "parse_html",
+    "script_time",
     "select",
     "xpath_elements",
 ]
@@ -117,6 +121,8 @@ class Doc:
 
     root: HtmlElement
     embedded_records: list[str] = field(default_factory=list)
+    raw: bytes = b""
+    """The page as parsed (UTF-8): searched for what the tree no longer holds (scripts)."""
     text_chars: int = 0
     """Characters (not counting whitespace) of the page's text before any cleaning, scripts and
     styles left out: what a reader sees, whatever the cleaning then removes (or wrongly
@@ -171,7 +177,73 @@ def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
         parent = el.getparent()
         if parent is not None and el.tag not in ("html", "body"):
             _drop_keep_tail(el, parent)
-    return Doc(root=root, embedded_records=records, text_chars=text_chars)
+    return Doc(root=root, embedded_records=records, raw=data, text_chars=text_chars)
+
+
+# a script variable holding the post's time as a Unix timestamp (WeChat: ``var ct = "…"``)
+_TIME_VARIABLES = (b"var ct", b"var publish_time", b"var create_time", b"var pubtime")
+_TIMESTAMP = re.compile(rb"\s*=\s*[\"']?(1\d{9})[\"']?\s*[;,\n]")
+
+
+def script_time(data: bytes) -> str | None:
+    """The post's time a script variable holds (WeChat fills its header's empty time element
+    from ``var ct``)."""
+    for name in _TIME_VARIABLES:
+        at = data.find(name)
+        if at != -1:
+            m = _TIMESTAMP.match(data, at + len(name))
+            if m:
+                return _from_timestamp(int(m.group(1)))
+    return None
+
+
+_JSON_LD_DATES = ("datePublished", "pubDate", "dateCreated")
+_CHINA = timezone(timedelta(hours=8))
+
+
+def _from_timestamp(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, _CHINA).isoformat()
+
+
+_JSON_LD_OPEN = b"application/ld+json"
+_JSON_LD_BLOCKS = 5
+
+
+def json_ld_dates(data: bytes) -> list[str]:
+    """The publication dates the page's JSON-LD blocks state, in the page's order."""
+    out: dict[str, str] = {}
+    at = data.find(_JSON_LD_OPEN)
+    for _ in range(_JSON_LD_BLOCKS):
+        if at == -1:
+            break
+        start = data.find(b">", at) + 1
+        end = data.find(b"</script", start)
+        if start <= 0 or end == -1:
+            break
+        _json_ld_dates(data[start:end], out)
+        at = data.find(_JSON_LD_OPEN, end)
+    return list(out.values())
+
+
+def _json_ld_dates(block: bytes, out: dict[str, str]) -> None:
+    """The first publication date of each kind a JSON-LD block states."""
+    try:
+        data = json.loads(block)
+    except ValueError:
+        return
+    todo = [data]
+    while todo:
+        item = todo.pop(0)
+        if isinstance(item, list):
+            todo.extend(item[:20])
+        elif isinstance(item, dict):
+            for key in _JSON_LD_DATES:
+                value = item.get(key)
+                if isinstance(value, str) and key.lower() not in out:
+                    out[key.lower()] = value
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                todo.extend(graph[:20])
 
 
 def _chars(text: str) -> int:
@@ -276,6 +348,9 @@ class Analysis:
     and for a tail the child it follows (``None`` for an element's own text)"""
 
 
+_EMPTY = NodeStats()  # shared by the leaves without text (never added to: only parents are)
+
+
 def compute_stats(root: HtmlElement) -> Analysis:
     """Statistics for every element, bottom-up in one pass (each element pushes its sums to its
     parent, so no child lists are walked); the text pieces are collected in the same pass."""
@@ -288,6 +363,7 @@ def compute_stats(root: HtmlElement) -> Analysis:
     headings: list[HtmlElement] = []
     block = BLOCK_TAGS
     findall = _PUNCT_RE.findall
+    empty = _EMPTY
     # Text pieces in reverse document order. Elements come last-first, each after its subtree,
     # so an element's subtree fills out[start:] ending with its own text; its tail goes before
     # them, at ``start``. A parent's subtree starts where its last child's does.
@@ -295,14 +371,17 @@ def compute_stats(root: HtmlElement) -> Analysis:
     starts: dict[HtmlElement, int] = {}
     for el in reversed(elements):
         st = pop(el, None)
+        tag = el.tag
+        text = el.text
+        if text and text.isspace():
+            text = None
         if st is None:
-            st = NodeStats()
+            # a leaf: without text (``<br>``, an empty cell) it shares the empty statistics
+            st = NodeStats() if text or tag == "a" else empty
             start = len(out)
         else:
             start = starts.pop(el)
-        tag = el.tag
-        text = el.text
-        if text and not text.isspace():
+        if text:
             n = len("".join(text.split()))
             p = len(findall(text))
             st.total += n

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_left
 from collections import deque
 from dataclasses import fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from crawler.items import FIELD_NAMES as ITEM_FIELDS
 
@@ -29,7 +29,16 @@ from .byline import (
     poster_link,
 )
 from .decode import decode_body
-from .dom import Doc, NodeStats, compute_stats, itertext, parse_html, select
+from .dom import (
+    Doc,
+    NodeStats,
+    compute_stats,
+    itertext,
+    json_ld_dates,
+    parse_html,
+    script_time,
+    select,
+)
 from .fields import (
     Chunk,
     LabelHit,
@@ -80,7 +89,9 @@ FIELD_NAMES = (
     "body",
 )
 _PAGE_FIELDS = frozenset(f.name for f in fields(ExtractedPage))
-_NOT_SCORED = frozenset({"url", "source_name", "issuers", "body_html", "attachments"})
+_NOT_SCORED = frozenset(
+    {"url", "source_name", "issuers", "body_html", "attachments", "text_in_attachment"}
+)
 _EVAL_KEYS = (
     *(name for name in ITEM_FIELDS if name in _PAGE_FIELDS and name not in _NOT_SCORED),
     "links",
@@ -205,13 +216,15 @@ class _Page:
         self.marked = analysis.marked
         self.headings = analysis.headings
         self.meta = meta_map(self.root)
+        self.signature_line: str | Literal[False] | None = False  # False: not looked for yet
+        self.signature_date: str | None = None
         self.chunks: list[Chunk] = chunks_of(analysis.pieces)
         self.info_tables: set[HtmlElement] = set()  # horizontal information tables
         self.labels: list[LabelHit] = find_labels(self.chunks, self.info_tables)
         self._label_values: dict[tuple[str, bool], str | None] = {}  # label() results
         self._label_later: dict[str, str] = {}
         self.title, self.title_el = pick_title(
-            self.root, self.meta, self.label("title"), self.headings
+            self.root, self.meta, self.label("title"), self.title_candidates()
         )
         self.container, self.container_score = find_container(self.stats, self.title_el)
         self._order: dict[HtmlElement, int] | None = None
@@ -291,6 +304,16 @@ class _Page:
             self._inside = set(self.container.iter()) if self.container is not None else set()
         return self._inside
 
+    def title_candidates(self) -> list[HtmlElement]:
+        """The headings short enough to be a headline (the text of a long one, a box whose
+        class says ``title``, is never read)."""
+        stats = self.stats
+        return [
+            el
+            for el in self.headings
+            if (st := stats.get(el)) is None or 2 <= st.total <= _HEADING_CHARS
+        ]
+
     def content_end_chunk(self) -> int:
         """Index of the first text piece after the content container (the pieces of one
         element are contiguous: found by bisection)."""
@@ -319,6 +342,7 @@ class _Page:
 
 
 _NEAR_TITLE = 60  # chunks between a headline element and the body's start
+_HEADING_CHARS = 200  # a headline is at most 150 characters; labels and markup may add some
 _BYLINE_CHUNKS = 40  # pieces under the headline where its byline may stand
 # labels whose value after the article's end belongs to comments or related items
 _IN_CONTENT_LABELS = frozenset({"publish_date", "author"})
@@ -344,7 +368,11 @@ def _date_near(page: _Page, at: int | None) -> str | None:
             break  # a paragraph: the article has started
         if not any(c.isdigit() for c in text):
             continue
+        if _OTHER_ARTICLES.search(text):
+            continue  # ``最新推荐文章于 2024-05-07 发布``: another article's date
         date = parse_date(text)
+        if not date and _RELATIVE_TIME.search(text):
+            date = _attribute_date(chunk.owner)
         if not date:
             continue
         if len(text) <= _DATE_LINE_CHARS and not is_prose(text):
@@ -374,6 +402,10 @@ def _publish_date(page: _Page, title_at: int | None) -> str | None:
             date = parse_date(value)
             if date:
                 candidates.append(date)
+    if not candidates:
+        date = _microdata_date(page)  # ``<time itemprop="datePublished">``
+        if date:
+            candidates.append(date)
     near = _date_near(page, title_at)
     # a weak label (``时间：``, ``日期：``) counts before the text starts; one inside the text
     # (a schedule, a quoted notice) only when nothing else dates the page
@@ -395,7 +427,7 @@ def _publish_date(page: _Page, title_at: int | None) -> str | None:
         if value:
             candidates.append(value)
     if not candidates:
-        dated = _dated_element(page)
+        dated = _dated_element(page) or parse_date(script_time(page.doc.raw) or "")
         if dated:
             candidates.append(dated)
     if not candidates and weak_inside:
@@ -404,6 +436,14 @@ def _publish_date(page: _Page, title_at: int | None) -> str | None:
         later = page.label_after_content("publish_date") or _posted_below(page)
         if later:
             candidates.append(later)
+    if not candidates:
+        # JSON-LD counts only when the page prints no date (a wiki's ``datePublished`` is the
+        # page's creation, not the revision a reader sees)
+        for value in json_ld_dates(page.doc.raw):
+            date = parse_date(value)
+            if date:
+                candidates.append(date)
+                break
     url_date = _url_date(page.url)
     if url_date:
         candidates.append(url_date)
@@ -430,7 +470,36 @@ def _doc_number_from_body(text: str | None) -> str | None:
 def _plausible_author(text: str, page: _Page) -> bool:
     if not 2 <= len(text) <= 30 or _NOT_A_NAME.search(text) or _SENTENCE.search(text):
         return False
+    if _OUTLET_NAME.search(text) or text in _edited_by(page):
+        return False
     return text != page.label("source_name")
+
+
+# a publisher's name where an author's should be (``新浪财经``, ``法新社``, ``sina_mobile``)
+_OUTLET_NAME = re.compile(
+    r"(?:报|社|网|台|新闻|财经|財經|频道|頻道|客户端|杂志|周刊|新媒体|传媒|电台|電台|mobile|news)$",
+    re.IGNORECASE,
+)
+_EDITED_BY = re.compile(
+    r"(?:责任编辑|责编|編輯|编辑|审核|审校|监制)\s*[:：]?\s*([\u4e00-\u9fff·]{2,8})"
+)
+
+
+def _edited_by(page: _Page) -> frozenset[str]:
+    """The names the page prints as its editors (``责编：张倩``): a ``<meta name=author>``
+    often holds the editor's name."""
+    chunks = page.chunks
+    start = page.body_start() or 0
+    end = page.content_end_chunk()
+    # where editors are credited: the header lines above the text, its last lines and below
+    near = chunks[:start] + chunks[max(start, end - _EDITOR_CHUNKS) : end + _EDITOR_CHUNKS]
+    found: set[str] = set()
+    for m in _EDITED_BY.finditer("\n".join(chunk.text for chunk in near)):
+        found.update(names(m.group(1)) or [m.group(1)])
+    return frozenset(found)
+
+
+_EDITOR_CHUNKS = 30
 
 
 def _as_names(value: str) -> str:
@@ -443,7 +512,7 @@ def _as_names(value: str) -> str:
     return stripped
 
 
-def _author(page: _Page, title_at: int | None, body: str | None) -> str | None:
+def _author(page: _Page, title_at: int | None, body: str | None, title: str | None) -> str | None:
     start = page.body_start()
     found: list[str] = []
     if title_at is not None and start is not None and title_at < start:
@@ -461,7 +530,7 @@ def _author(page: _Page, title_at: int | None, body: str | None) -> str | None:
         above = lines_between(page.chunks, title_at - 6, title_at, page.block_cache)
         found = poster_in_lines([line.text for line in above])
     if not found and body:
-        found = byline_in_text(body)
+        found = byline_in_text(body, title)
     if not found and start is not None and page.container is not None:
         # the line under the text (``编辑：X 来源：Y 作者：Z``, ``由X张贴 @ 2005-06-14``)
         end = page.content_end_chunk()
@@ -472,11 +541,18 @@ def _author(page: _Page, title_at: int | None, body: str | None) -> str | None:
                 for line in lines_between(page.chunks, after, after + 10, page.block_cache)
             ]
             found = byline_in_lines(below) or poster_in_lines(below)
+    if not found:
+        signed = _signature_line(page)
+        if signed:
+            found = poster_in_lines([signed])
     if found:
         return "、".join(found)
     value = page.label("author")
     if value and _plausible_author(value, page):
         return _as_names(value)
+    value = _microdata_author(page)
+    if value:
+        return value
     for el, classid in page.marked:
         if "author" not in classid or el.tag == "meta":
             continue
@@ -501,6 +577,59 @@ def _class_id_of(el: HtmlElement) -> str:
         parts.append(f"{node.get('class') or ''} {node.get('id') or ''}")
         node = node.getparent()
     return " ".join(parts)
+
+
+_OTHER_ARTICLES = re.compile(r"推荐文章|相关文章|上一篇|下一篇|热门文章|最新文章")
+# a time shown relative to now (``11个月前``, ``3 天前``): the absolute one is in an attribute
+_RELATIVE_TIME = re.compile(r"\d+\s*(?:秒|分钟|小时|天|周|个月|月|年)前")
+_DATE_ATTRIBUTES = ("datetime", "title", "data-tooltip", "data-time", "data-date")
+
+
+def _attribute_date(el: HtmlElement | None) -> str | None:
+    """The date an element showing a relative time keeps in its attributes (or its parent's):
+    ``<span title="2023-05-28 10:28:25">11个月前</span>``."""
+    for _ in range(2):
+        if el is None:
+            return None
+        for attr in _DATE_ATTRIBUTES:
+            value = el.get(attr)
+            if value and any(c.isdigit() for c in value):
+                date = parse_date(value)
+                if date:
+                    return date
+        el = el.getparent()
+    return None
+
+
+def _microdata_time(page: _Page) -> HtmlElement | None:
+    """``<time itemprop="datePublished" datetime="…">`` (a ``<meta itemprop>`` is read with the
+    other ``<meta>``)."""
+    for el, _classid in page.marked:
+        if el.tag == "time" and el.get("itemprop") == "datePublished":
+            return el
+    return None
+
+
+def _microdata_date(page: _Page) -> str | None:
+    el = _microdata_time(page)
+    value = (el.get("datetime") or text_of(el)) if el is not None else None
+    return parse_date(value) if value else None
+
+
+def _microdata_author(page: _Page) -> str | None:
+    """``itemprop="author"`` on a page that marks its date with microdata too (the walk through
+    the page is spent only there)."""
+    if _microdata_time(page) is None:
+        return None
+    for el in page.root.iterfind(".//*[@itemprop='author']"):
+        if el.tag == "meta" or not page.before_content_end(el):
+            continue
+        name = el.find(".//*[@itemprop='name']")
+        text = text_of(name if name is not None else el).strip()
+        if _plausible_author(text, page) and len(text) <= 20:
+            return _as_names(text)
+        break
+    return None
 
 
 def _dated_element(page: _Page) -> str | None:
@@ -590,6 +719,11 @@ def _analyse_article(
         text = body_text(container, page.stats, chrome, strict)
         if strict and text:
             text = trim_edges(text)
+            announced = _announced_table(container, text)
+            if announced is not None:
+                more = body_text(announced, page.stats, chrome, False)
+                if more:
+                    text = f"{text}\n{more}"
     only_files = _attachments_only(page, container, text, title_at) if strict else None
     if only_files:
         _text_in_attachment(result, only_files)
@@ -618,7 +752,7 @@ def _analyse_article(
             result.written_date = _signature_date(result.body_text)
     if result.publish_date is None and result.body_text:
         result.publish_date = _posted_at_end(result.body_text)
-    result.author = chosen.get("author") or _author(page, title_at, result.body_text)
+    result.author = chosen.get("author") or _author(page, title_at, result.body_text, result.title)
     if not result.body_text:
         result.kind = "not_article"
         result.reason = "no text"
@@ -868,15 +1002,67 @@ def _heading_before_content(page: _Page) -> tuple[str, HtmlElement] | None:
 _POSTED = re.compile(r"(?:发表|发布|张贴)于|于\s*(?:19|20)\d{2}[-/.年].{0,40}?(?:发表|发布|张贴)")
 
 
-def _posted_below(page: _Page) -> str | None:
-    """A post's date in the lines right under its text (``本贴由X于2005年8月12日…发表``)."""
-    end = page.content_end_chunk()
-    for line in lines_between(page.chunks, end, end + 12, page.block_cache):
-        if len(line.text) <= 160 and _POSTED.search(line.text):
-            date = parse_date(line.text)
-            if date:
-                return date
+# a last line that announces what follows (``附：招生专业及考试科目``, ``名单如下：``)
+_ANNOUNCES = re.compile(r"^(?:附[:：]|附表|附件\d*[:：]).{0,40}$|^.{0,40}(?:如下|见下表)[:：]?$")
+
+
+def _announced_table(container: HtmlElement, text: str) -> HtmlElement | None:
+    """The table printed right after the content container when the text's last line announces
+    it (``附：招生专业及考试科目``): the template put the list outside the text's cell."""
+    last = text.rsplit("\n", 1)[-1].strip()
+    if not _ANNOUNCES.match(last):
+        return None
+    node: HtmlElement | None = container
+    for _ in range(3):
+        if node is None:
+            return None
+        for sib in node.itersiblings():
+            if not isinstance(sib.tag, str) or not text_of(sib):
+                continue
+            table = sib if sib.tag == "table" else None
+            if table is None:
+                tables = sib.findall(".//table")
+                table = tables[0] if len(tables) == 1 else None
+            if table is not None and len(table.findall(".//tr")) >= 2:
+                return table
+            return None  # the first thing after the text is not a table
+        node = node.getparent()
     return None
+
+
+_POSTED_WORDS = ("发表", "发布", "张贴")
+
+
+def _signature_line(page: _Page) -> str | None:
+    """A post's signature, in or right under its text (``本贴由X于2005年8月12日…发表``): the
+    first statement of who posted it and when, with a few characters before it (the poster's
+    name) and the date after it."""
+    if page.signature_line is not False:
+        return page.signature_line
+    page.signature_line = None
+    end = page.content_end_chunk()
+    start = page.body_start()
+    first = start if start is not None and start < end else end
+    # the pieces run together: the signature is split over inline elements (``<b>X</b>``)
+    pieces = "".join(chunk.text for chunk in page.chunks[first : end + 12])
+    if "于" not in pieces or not any(word in pieces for word in _POSTED_WORDS):
+        return None
+    for m in _POSTED.finditer(pieces):
+        date = parse_date(pieces[m.start() : m.end() + _SIGNATURE_DATE_CHARS])
+        if date:
+            page.signature_line = pieces[max(0, m.start() - _SIGNATURE_NAME_CHARS) : m.end()]
+            page.signature_date = date
+            break
+    return page.signature_line
+
+
+_SIGNATURE_NAME_CHARS = 26  # ``本贴由`` and a handle of up to 24 characters
+_SIGNATURE_DATE_CHARS = 40
+
+
+def _posted_below(page: _Page) -> str | None:
+    """A post's date from its signature."""
+    return page.signature_date if _signature_line(page) else None
 
 
 def _posted_at_end(text: str) -> str | None:
@@ -980,7 +1166,7 @@ def _extract_text(
         result.links = article_links(
             page.root, url, link_selector, doc.embedded_records, page.stats
         )
-        title, _ = pick_title(page.root, page.meta, None, page.headings)
+        title, _ = pick_title(page.root, page.meta, None, page.title_candidates())
         result.title = title
         return result
     _analyse_article(page, result, selectors)

@@ -192,7 +192,16 @@ def parse_date(text: str) -> str | None:
                 return result
     if "/" in text:
         return _us_date(text)
+    short = _SHORT_YEAR.match(text)
+    if short:  # ``24-5-13 17:07`` alone: a post header's date with a two-digit year
+        hour, minute = int(short.group(4)), int(short.group(5))
+        year, month, day = (int(short.group(k)) for k in (1, 2, 3))
+        return _format(2000 + year, month, day, (hour, minute, None), None)
     return None
+
+
+# the whole text is a date with a two-digit year and a time of day (``24-5-13 17:07``)
+_SHORT_YEAR = re.compile(r"^\s*(\d{2})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})\s*$")
 
 
 # ----------------------------------------------------------------------------------- 文号

@@ -210,6 +210,12 @@ def _news(byline: str, head_text: str = "", tail: str = "") -> ExtractedPage:
         ("示例日报记者 王建宏 张文攀", "王建宏、张文攀"),
         ("2024年7月16日08:19 [ 黄宇 ] 来源：[ 示例金融报 ]", "黄宇"),
         ("来源：示例日报 编辑：赵六 责任编辑：钱七", None),
+        ("顶端新闻·示例商报记者李小明/文 受访者供图", "李小明"),
+        ("本报实习生 刘东 周炜</div><div>本报记者 王平 方芳", "刘东、周炜、王平、方芳"),
+        ("第A04版：小记者训练营", None),
+        ("本报记者 王平发自上海", "王平"),
+        ("在线荐稿 记者博客 联系记者", None),
+        ("页面功能 【 我来说两句( 0 ) 】【 收藏本文 】【 打印 】", None),
     ],
 )
 def test_byline_between_headline_and_text(byline: str, author: str | None) -> None:
@@ -229,6 +235,7 @@ def test_byline_between_headline_and_text(byline: str, author: str | None) -> No
         ("", "<p>□ 本报记者 葛灵丹</p><p>(责编：萧潇、张妍)</p>", "葛灵丹"),
         ("", "<p>（责任编辑：刘光博）</p>", None),
         ("", "<p>示例日报记者了解到，这一做法已在多地推广。</p>", None),
+        ("", "<p>（示例信报记者 蔡小婧）</p>", "蔡小婧"),
     ],
 )
 def test_byline_in_the_text(head_text: str, tail: str, author: str | None) -> None:
@@ -304,3 +311,158 @@ def test_a_post_s_date_in_its_footer_under_the_text(footer: str) -> None:
     page = _extract(_html("<title>茶园博客</title>", body))
     assert page.publish_date is not None
     assert page.publish_date[:10] == "2005-07-31"
+
+
+def test_a_subheading_in_the_text_is_not_a_name_but_a_pen_name_under_the_headline_is() -> None:
+    """A bare line of two to four characters is a name only with a family name, unless it
+    stands right under the headline repeated in the text (an essay's pen name)."""
+    subheading = _extract(
+        _html(
+            "<title>社区托育点开到了家门口</title>",
+            f"<h1>社区托育点开到了家门口</h1><div class='content'><p><b>人物画像</b></p>{PARAS}"
+            "<p>（示例信报记者 蔡小婧）</p></div>",
+        )
+    )
+    assert subheading.author == "蔡小婧"
+    essay = _extract(
+        _html(
+            "<title>示例论坛</title>",
+            "<h1>茉莉：托育点的一天</h1><div class='content'><p>托育点的一天</p><p>茉莉</p>"
+            f"{PARAS}</div>",
+        )
+    )
+    assert essay.author == "茉莉"
+
+
+def test_an_article_reposted_on_a_forum_is_by_its_authors_not_the_poster() -> None:
+    body = f"""<div class="post"><span class="right">2003-5-29 09:07</span><b>高山流水</b>
+    <div class="msg"><b>社区托育服务的供给与需求</b><br><br>社区托育服务的供给与需求<br>
+    赵一东、风小天<br>{"<br>".join(TEXT)}</div></div>"""
+    page = _extract(_html("<title>社区托育服务的供给与需求 - 示例论坛</title>", body))
+    assert page.author == "赵一东、风小天"
+    assert page.publish_date == "2003-05-29T09:07+08:00"
+
+
+def test_a_post_s_signature_inside_a_long_thread_dates_and_signs_it() -> None:
+    """The signature line stands under the post, with the replies' list after it in the
+    same container."""
+    replies = "".join(
+        f"<li><a href='{k}.html'>回复：托育 {k}</a> <b>访客{k}</b> <i>09:0{k}:51 5/23/06</i></li>"
+        for k in range(1, 8)
+    )
+    body = f"""<div class="main"><h2>托育点的一天（二）</h2>{PARAS}
+    <p><center>本贴由<b>茶园主人</b>于2005年8月12日16:12:21在〖托育茶座〗发表.</center>
+    <hr>原标题：【托育点的一天】<ul>{replies}</ul></div>"""
+    page = _extract(_html("<title>托育点的一天（二）</title>", body))
+    assert page.publish_date == "2005-08-12T16:12:21+08:00"
+    assert page.author == "茶园主人"
+
+
+# ------------------------------------------------------------------- dates kept in markup
+
+
+def test_a_date_only_a_script_prints_comes_from_its_variable() -> None:
+    """WeChat-style: the header's time element is empty and a script fills it from ``ct``."""
+    body = f"""<h1 class="rich_media_title">社区托育点开到了家门口</h1>
+    <div class="meta"><span>示例公众号</span> <em id="publish_time"></em></div>
+    <div id="js_content">{PARAS}</div>
+    <script>var nickname = "示例公众号";
+    var ct = "1659274471";
+    var user_name = "gh_x";</script>"""
+    page = _extract(_html("<title>社区托育点开到了家门口</title>", body))
+    assert page.publish_date == "2022-07-31T21:34:31+08:00"
+
+
+def test_json_ld_dates_the_page_only_when_it_prints_no_date() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", '
+        '"pubDate": "2024-05-06T15:44:46", "title": "社区托育点开到了家门口"}</script>'
+    )
+    bare = _extract(_html(ld, f"<h1>社区托育点开到了家门口</h1><div class='content'>{PARAS}</div>"))
+    assert bare.publish_date == "2024-05-06T15:44:46+08:00"
+    shown = _extract(
+        _html(
+            ld,
+            "<h1>社区托育点开到了家门口</h1><div class='info'>本页面最后修订于2024年6月1日</div>"
+            f"<div class='content'>{PARAS}</div>",
+        )
+    )
+    assert shown.publish_date == "2024-06-01"
+
+
+def test_another_article_s_date_under_the_headline_is_not_the_page_s() -> None:
+    body = f"""<h1>社区托育点开到了家门口</h1>
+    <div class="up-time">最新推荐文章于 2024-05-07 22:12:13 发布</div>
+    <div class="bar">于 2024-05-06 15:44:46 发布</div><div class="content">{PARAS}</div>"""
+    page = _extract(_html("<title>社区托育点开到了家门口</title>", body))
+    assert page.publish_date == "2024-05-06T15:44:46+08:00"
+
+
+def test_a_relative_time_is_read_from_its_title_attribute() -> None:
+    body = f"""<h1>社区托育点开到了家门口</h1><p class="meta"><a href="/u/1">托育观察员</a> /
+    <a data-tooltip="2023-05-28 10:28:25">创建于 <span title="2023-05-28 10:28:25">11个月前</span>
+    </a></p><div class="content">{PARAS}</div>"""
+    page = _extract(_html("<title>社区托育点开到了家门口</title>", body))
+    assert page.publish_date == "2023-05-28T10:28:25+08:00"
+
+
+def test_a_post_header_date_with_a_two_digit_year() -> None:
+    body = f"""<h1>社区托育点开到了家门口</h1>
+    <div class="head"><a class="name" href="/n/1">示例新闻</a>
+    <a class="head-info"> 24-5-13 17:07 </a></div><div class="detail">{PARAS}</div>"""
+    page = _extract(_html("<title>示例微博</title>", body))
+    assert page.publish_date == "2024-05-13T17:07+08:00"
+    assert parse_date("第24-5-13 17:07期") is None  # only a date standing alone
+
+
+def test_microdata_dates_and_signs_a_post_over_the_newest_reply() -> None:
+    body = f"""<div class="topic-header"><div class="who">
+    <a href="#" itemprop="author" itemscope itemtype="http://schema.org/Person">鹿小町</a></div>
+    <h1 itemprop="headline">社区托育点开到了家门口</h1>
+    <span>发布于 <time datetime="2020-12-30 19:24:15" itemprop="datePublished">2020-12-30</time>
+    </span></div><div class="topic-content">{PARAS}</div>
+    <div class="comments"><div class="comment">说得好 <time>2021-01-01 10:34:38</time></div>
+    </div>"""
+    page = _extract(_html("<title>社区托育点开到了家门口 - 示例社区</title>", body))
+    assert page.publish_date == "2020-12-30T19:24:15+08:00"
+    assert page.author == "鹿小町"
+
+
+# --------------------------------------------------------------- who is not the author
+
+
+@pytest.mark.parametrize(
+    ("meta_author", "footer", "author"),
+    [
+        ("张倩", "<span class='liability'>责编：张倩</span>", None),  # the editor
+        ("新浪财经", "", None),  # the publisher
+        ("sina_mobile", "", None),
+        ("李晓明", "", "李晓明"),
+    ],
+)
+def test_a_meta_author_who_is_the_editor_or_the_publisher_is_not_the_author(
+    meta_author: str, footer: str, author: str | None
+) -> None:
+    head = f'<title>社区托育点开到了家门口</title><meta name="author" content="{meta_author}">'
+    body = f"<h1>社区托育点开到了家门口</h1><div class='content'>{PARAS}</div>{footer}"
+    assert _extract(_html(head, body)).author == author
+
+
+def test_a_photo_credit_is_not_a_byline() -> None:
+    tail = "<p>5月19日，示例社区托育中心的孩子们在做游戏。 示例社记者 李梦馨 摄</p>"
+    assert _news("", "", tail).author is None
+
+
+def test_a_dateline_names_its_reporters_without_the_word() -> None:
+    assert _news("", "示例社北京5月19日电（刘艺、杨吉）").author == "刘艺、杨吉"
+
+
+def test_a_menu_of_profile_links_is_not_a_poster() -> None:
+    menu = "".join(
+        f'<li><a href="/user/{k}">{w}</a></li>'
+        for k, w in enumerate(["用户", "认证", "媒体", "达人"])
+    )
+    body = f"""<h1>托育点周末开放吗</h1><ul class="nav">{menu}</ul>
+    <div class="time">2021-10-18 19:45:23</div><div class="question">{PARAS}</div>"""
+    page = _extract(_html("<title>托育点周末开放吗_示例知道</title>", body))
+    assert page.author is None
