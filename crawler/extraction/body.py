@@ -291,6 +291,15 @@ _RELATED_HEAD = re.compile(
     r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|推荐|专题)|延伸阅读|推荐阅读|更多(?:报道|阅读|新闻))"
     r"\s*[】\]]?\s*[:：]?$"
 )
+# where a publishing platform closes the article (what follows is its chrome)
+_PLATFORM_END = re.compile(
+    r"返回\S{1,6}[，,]\s*查看更多\s*$|^(?:平台|免责)?声明[:：]\s*该文观点仅代表作者"
+)
+# a line above the text holding only the post's date (and time) or where it was posted from
+_POST_HEADER = re.compile(
+    r"^(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|发布于\s*[:：]?\s*\S{1,10})$"
+)
 _PAGINATION = re.compile(
     r"^(?:第\s*\d+\s*页\s*/\s*共\s*\d+\s*页|共\s*\d+\s*页|(?:<<|«)?\s*(?:首页|上一页|下一页|尾页|\d+|[|｜\s])*"
     r"(?:上一页|下一页)(?:[|｜\s]|首页|尾页|\d+|>>|»)*)$"
@@ -313,6 +322,12 @@ def trim_edges(text: str) -> str:
     chars = 0
     for k, line in enumerate(lines):
         chars += len(line)
+        end = _PLATFORM_END.search(line) if len(line) <= 120 else None
+        if end is not None and k > 0:
+            # ``返回搜狐，查看更多``, ``平台声明：…``: a platform's end of the article
+            lines[k] = line[: end.start()].rstrip()
+            cut = k + 1 if lines[k] else k
+            break
         if k < 2 or len(line) > 40:
             continue
         if _COMMENTS_HEAD.match(line) or (
@@ -320,7 +335,10 @@ def trim_edges(text: str) -> str:
         ):
             cut = k
             break
-    kept = [line for line in lines[:cut] if not (len(line) <= 60 and _PAGINATION.match(line))]
+    head = 0
+    while head < min(cut, 2) and len(lines[head]) <= 30 and _POST_HEADER.match(lines[head]):
+        head += 1  # the post's own date and place above its text (``发布于：北京市``)
+    kept = [line for line in lines[head:cut] if not (len(line) <= 60 and _PAGINATION.match(line))]
     return text if len(kept) == n else "\n".join(kept)
 
 

@@ -281,6 +281,8 @@ _ARTIFACT_LINE = re.compile(
     r"|(?:浏览|阅读|点击|访问|查看)(?:次数|数|量|人次)?\s*[:：]?\s*\d+\s*次?"  # view counters
     r"|(?:浏览|阅读|点击|访问)(?:次数|数|量|人次)\s*[:：]\s*"  # counters filled in by script
     r"|(?:views?|hits?)\s*[:：]?\s*\d+"
+    r"|展开(?:全文)?|收起|\d{1,2}:\d{2}(?::\d{2})?"  # a player's or a fold's controls
+    r"|很抱歉[，,]?\s*(?:当前)?视频(?:播放)?失败.*|错误代码\s*[:：]\s*[\w.-]+"
     r")\s*$",
     re.IGNORECASE,
 )

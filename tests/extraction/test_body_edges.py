@@ -43,3 +43,36 @@ def test_a_table_after_text_that_announces_nothing_stays_out() -> None:
     assert page.body_text is not None
     assert page.body_text.endswith("特此通知。")
     assert "示例区第1托育中心" not in page.body_text
+
+
+def _post(inner: str) -> bytes:
+    html = f"""<html><head><meta charset="utf-8"><title>示例区新增三处普惠托育点_示例号</title>
+    </head><body><div class="nav"><a href="/">首页</a> <a href="/news/">资讯</a></div>
+    <h1>示例区新增三处普惠托育点</h1>
+    <article class="article">{inner}</article>
+    <div class="foot">示例号 版权所有</div></body></html>"""
+    return html.encode("utf-8")
+
+
+def test_a_platform_s_header_and_closing_lines_are_not_the_text() -> None:
+    inner = f"""<p>2024-05-20 06:48</p><p>发布于：北京市</p>
+    {"".join(f"<p>{p}</p>" for p in PARAS)}
+    <p>（编辑：小何）<a href="/">返回示例号，查看更多</a></p><p>责任编辑：</p>
+    <p>平台声明：该文观点仅代表作者本人，示例号系信息发布平台，仅提供信息存储空间服务。</p>"""
+    page = extract_from_bytes(_post(inner), "https://www.example.com/a/1", kind="article")
+    assert page.body_text is not None
+    assert page.body_text.startswith(PARAS[0])
+    assert "查看更多" not in page.body_text
+    assert "平台声明" not in page.body_text
+    assert PARAS[2] in page.body_text
+
+
+def test_a_video_player_s_controls_and_messages_are_not_the_text() -> None:
+    inner = f"""<div class="player"><div>展开</div><div>00:00</div>
+    <div>很抱歉，当前视频播放失败</div><div>错误代码：QVS.4100</div><div>收起</div></div>
+    {"".join(f"<p>{p}</p>" for p in PARAS)}"""
+    page = extract_from_bytes(_post(inner), "https://www.example.com/a/2", kind="article")
+    assert page.body_text is not None
+    for chrome in ("展开", "00:00", "视频播放失败", "QVS.4100", "收起"):
+        assert chrome not in page.body_text
+    assert page.body_text.endswith(PARAS[2])
