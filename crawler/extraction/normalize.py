@@ -192,11 +192,57 @@ def parse_date(text: str) -> str | None:
                 return result
     if "/" in text:
         return _us_date(text)
+    if len(text) <= _ENGLISH_DATE_CHARS and _MONTH_WORD.search(text):
+        return _english_date(text)
     short = _SHORT_YEAR.match(text)
     if short:  # ``24-5-13 17:07`` alone: a post header's date with a two-digit year
         hour, minute = int(short.group(4)), int(short.group(5))
         year, month, day = (int(short.group(k)) for k in (1, 2, 3))
         return _format(2000 + year, month, day, (hour, minute, None), None)
+    return None
+
+
+_MONTHS = {
+    name: k
+    for k, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_WORD = re.compile(r"(?i)\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b")
+# ``March 3, 2021``, ``Mar. 3 2021``, ``3 March 2021`` (an English-language edition's dateline)
+_ENGLISH_DATE = re.compile(
+    r"(?i)\b(?:(?P<m1>[a-z]{3,9})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
+    r"|(?P<d2>\d{1,2})\s+(?P<m2>[a-z]{3,9})\.?,?\s+(?P<y2>(?:19|20)\d{2}))\b"
+)
+
+
+_ENGLISH_DATE_CHARS = 80  # a date line, not running text
+
+
+def _english_date(text: str) -> str | None:
+    for m in _ENGLISH_DATE.finditer(text):
+        month = _MONTHS.get((m.group("m1") or m.group("m2")).lower())
+        if month is None:
+            continue
+        day = int(m.group("d1") or m.group("d2"))
+        result = _format(int(m.group("y1") or m.group("y2")), month, day, None, None)
+        if result:
+            return result
     return None
 
 

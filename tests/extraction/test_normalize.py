@@ -210,3 +210,17 @@ def test_strip_artifact_lines_counter_filled_by_script() -> None:
 def test_parse_date_fractional_seconds_and_utc_across_midnight() -> None:
     assert parse_date("2021-11-21 10:30:00.0") == "2021-11-21T10:30:00+08:00"
     assert parse_date("2021-11-20T23:30:00.000Z") == "2021-11-21T07:30:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Posted on March 3, 2021", "2021-03-03"),
+        ("Updated: 3 Mar 2021 10:00", "2021-03-03"),
+        ("Sept. 12th, 2019", "2019-09-12"),
+        ("May 2021", None),  # no day
+        ("The mayor said in 2021", None),
+    ],
+)
+def test_english_dates_of_a_bilingual_edition(text: str, date: str | None) -> None:
+    assert parse_date(text) == date
