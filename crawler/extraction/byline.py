@@ -355,11 +355,12 @@ def _under_title(text: str, title: str | None) -> list[str]:
 _CLOSING_NAMES = re.compile(r"(?:^|[。！？”」])\s*[（(]([^（）()]{2,30})[）)]\s*$")
 
 
-def byline_in_text(text: str, title: str | None = None) -> list[str]:
+def byline_in_text(text: str, title: str | None = None, *, bare: bool = True) -> list[str]:
     """Authors in the first or last lines of the body text: names under the repeated headline,
     a dateline's ``（记者X）``, a byline line, ``（X Y）`` or ``（X 上海报道）`` closing the text,
-    ``作者 X`` under it."""
-    found = _under_title(text, title)
+    ``作者 X`` under it. ``bare=False``: only labelled and reporters' bylines (an official
+    document's contact line or closing note names nobody's authorship)."""
+    found = _under_title(text, title) if bare else []
     if found:
         return found
     head = [line for line in text.split("\n", 4)[:4] if line.strip()]
@@ -377,7 +378,7 @@ def byline_in_text(text: str, title: str | None = None) -> list[str]:
             found = _labelled(line)
             if found:
                 return found
-        if len(line) <= 20:
+        if len(line) <= 20 and bare:
             found = names(line, whole=True, surname=True)
             if found and len(found) <= 4:
                 return found  # a line of names under the headline
@@ -390,12 +391,13 @@ def byline_in_text(text: str, title: str | None = None) -> list[str]:
         )
         if found:
             return found
-        m = _CLOSING_NAMES.search(line) if line.endswith((")", "）", " ")) else None
+        closing = bare and line.endswith((")", "）", " "))
+        m = _CLOSING_NAMES.search(line) if closing else None
         if m:
             found = names(_PLACE_REPORT.sub("", m.group(1)), whole=True)
             if found:
                 return found
-        found = poster_in_lines([line])
+        found = poster_in_lines([line]) if bare else []
         if found:
             return found
     return []

@@ -40,6 +40,7 @@ from .dom import (
     select,
 )
 from .fields import (
+    INFO_FIELDS,
     Chunk,
     LabelHit,
     chunks_of,
@@ -342,6 +343,7 @@ class _Page:
 
 
 _NEAR_TITLE = 60  # chunks between a headline element and the body's start
+_DOCUMENT_FIELDS = 2  # 索引号, 文号, 发文机关, 成文日期, 主题分类: two make a document's block
 _HEADING_CHARS = 200  # a headline is at most 150 characters; labels and markup may add some
 _BYLINE_CHUNKS = 40  # pieces under the headline where its byline may stand
 # labels whose value after the article's end belongs to comments or related items
@@ -515,7 +517,12 @@ def _as_names(value: str) -> str:
 def _author(page: _Page, title_at: int | None, body: str | None, title: str | None) -> str | None:
     start = page.body_start()
     found: list[str] = []
-    if title_at is not None and start is not None and title_at < start:
+    # an official document with an information-disclosure block names its issuer: only a
+    # labelled byline or a reporter's in its text count there (no posters, no bare names)
+    document = sum(1 for name in INFO_FIELDS if page.label(name)) >= _DOCUMENT_FIELDS
+    if document:
+        found = byline_in_text(body, title, bare=False) if body else []
+    elif title_at is not None and start is not None and title_at < start:
         end = min(start, title_at + 1 + _BYLINE_CHUNKS)
         area = [
             line.text for line in lines_between(page.chunks, title_at + 1, end, page.block_cache)
@@ -526,12 +533,12 @@ def _author(page: _Page, title_at: int | None, body: str | None, title: str | No
             or poster_link(page.chunks[title_at + 1 : start])
             or name_line(area)
         )
-    if not found and title_at is not None:
+    if not found and title_at is not None and not document:
         above = lines_between(page.chunks, title_at - 6, title_at, page.block_cache)
         found = poster_in_lines([line.text for line in above])
-    if not found and body:
+    if not found and body and not document:
         found = byline_in_text(body, title)
-    if not found and start is not None and page.container is not None:
+    if not found and start is not None and page.container is not None and not document:
         # the line under the text (``编辑：X 来源：Y 作者：Z``, ``由X张贴 @ 2005-06-14``)
         end = page.content_end_chunk()
         after = end if start < end < len(page.chunks) else None
@@ -541,7 +548,7 @@ def _author(page: _Page, title_at: int | None, body: str | None, title: str | No
                 for line in lines_between(page.chunks, after, after + 10, page.block_cache)
             ]
             found = byline_in_lines(below) or poster_in_lines(below)
-    if not found:
+    if not found and not document:
         signed = _signature_line(page)
         if signed:
             found = poster_in_lines([signed])
@@ -550,7 +557,7 @@ def _author(page: _Page, title_at: int | None, body: str | None, title: str | No
     value = page.label("author")
     if value and _plausible_author(value, page):
         return _as_names(value)
-    value = _microdata_author(page)
+    value = None if document else _microdata_author(page)
     if value:
         return value
     for el, classid in page.marked:

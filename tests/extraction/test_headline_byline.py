@@ -466,3 +466,22 @@ def test_a_menu_of_profile_links_is_not_a_poster() -> None:
     <div class="time">2021-10-18 19:45:23</div><div class="question">{PARAS}</div>"""
     page = _extract(_html("<title>托育点周末开放吗_示例知道</title>", body))
     assert page.author is None
+
+
+def _document(first_line: str) -> ExtractedPage:
+    info = (
+        "<table class='xxgk'><tr><td>索引号：</td><td>000000000/2024-00001</td>"
+        "<td>发文字号：</td><td>示卫发〔2024〕3号</td></tr>"
+        "<tr><td>发文机关：</td><td>示例市卫生健康委员会</td><td>成文日期：</td>"
+        "<td>2024年05月09日</td></tr></table>"
+    )
+    body = f"""{info}<h1>关于做好托育机构备案工作的通知</h1><div class="content">
+    <p>{first_line}</p>{PARAS}</div>"""
+    return _extract(_html("<title>关于做好托育机构备案工作的通知</title>", body))
+
+
+def test_an_official_document_names_its_issuer_not_a_poster() -> None:
+    """With an information-disclosure block only a labelled or a reporter's byline counts: the
+    contact line under the headline is no author."""
+    assert _document("高晓明").author is None
+    assert _document("示例社北京5月9日电（记者邹伟）").author == "邹伟"
