@@ -219,6 +219,7 @@ class _Page:
         self.meta = meta_map(self.root)
         self.signature_line: str | Literal[False] | None = False  # False: not looked for yet
         self.signature_date: str | None = None
+        self.editors: frozenset[str] | None = None  # (looked for once, by _edited_by)
         self.chunks: list[Chunk] = chunks_of(analysis.pieces)
         self.info_tables: set[HtmlElement] = set()  # horizontal information tables
         self.labels: list[LabelHit] = find_labels(self.chunks, self.info_tables)
@@ -490,6 +491,8 @@ _EDITED_BY = re.compile(
 def _edited_by(page: _Page) -> frozenset[str]:
     """The names the page prints as its editors (``责编：张倩``): a ``<meta name=author>``
     often holds the editor's name."""
+    if page.editors is not None:
+        return page.editors
     chunks = page.chunks
     start = page.body_start() or 0
     end = page.content_end_chunk()
@@ -498,7 +501,8 @@ def _edited_by(page: _Page) -> frozenset[str]:
     found: set[str] = set()
     for m in _EDITED_BY.finditer("\n".join(chunk.text for chunk in near)):
         found.update(names(m.group(1)) or [m.group(1)])
-    return frozenset(found)
+    page.editors = frozenset(found)
+    return page.editors
 
 
 _EDITOR_CHUNKS = 30
