@@ -15,7 +15,7 @@ column needs SQLite 3.35).
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-14
+Create Date: 2026-12-07
 """
 
 from __future__ import annotations
