@@ -962,11 +962,11 @@ def _choose_title(
         if labelled is not None:
             page.refresh_container(labelled[1])
             return labelled
+    if near_at is not None and title_el is not None and _plain_heading(title_el):
+        return title, title_el, near_at  # a heading that links nowhere: the page's own
     cands = headline_candidates(
         page.chunks, start, article, page.block_cache, page.url, title_parts(full)
     )
-    if near_at is not None and title_el is not None and _plain_heading(title_el):
-        return title, title_el, near_at  # a heading that links nowhere: the page's own
     if near_at is not None:
         # a short or site-like headline element near the text: kept unless a clearly marked
         # headline stands between it and the text (a blog's name above its post's title)
