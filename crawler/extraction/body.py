@@ -322,7 +322,11 @@ def trim_edges(text: str) -> str:
     chars = 0
     for k, line in enumerate(lines):
         chars += len(line)
-        end = _PLATFORM_END.search(line) if len(line) <= 120 else None
+        end = (
+            _PLATFORM_END.search(line)
+            if len(line) <= 120 and ("查看更多" in line or "声明" in line)
+            else None
+        )
         if end is not None and k > 0:
             # ``返回搜狐，查看更多``, ``平台声明：…``: a platform's end of the article
             lines[k] = line[: end.start()].rstrip()

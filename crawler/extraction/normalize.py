@@ -192,7 +192,11 @@ def parse_date(text: str) -> str | None:
                 return result
     if "/" in text:
         return _us_date(text)
-    if len(text) <= _ENGLISH_DATE_CHARS and _MONTH_WORD.search(text):
+    if (
+        len(text) <= _ENGLISH_DATE_CHARS
+        and ("20" in text or "19" in text)
+        and _MONTH_WORD.search(text)
+    ):
         return _english_date(text)
     short = _SHORT_YEAR.match(text)
     if short:  # ``24-5-13 17:07`` alone: a post header's date with a two-digit year
