@@ -344,6 +344,8 @@ class _Page:
 
 
 _NEAR_TITLE = 60  # chunks between a headline element and the body's start
+# an element whose class or id says it holds the author's name (a platform's nickname element)
+_AUTHOR_CLASS = re.compile(r"author|nick-?name|user-?name")
 _DOCUMENT_FIELDS = 2  # 索引号, 文号, 发文机关, 成文日期, 主题分类: two make a document's block
 _HEADING_CHARS = 200  # a headline is at most 150 characters; labels and markup may add some
 _BYLINE_CHUNKS = 40  # pieces under the headline where its byline may stand
@@ -565,10 +567,13 @@ def _author(page: _Page, title_at: int | None, body: str | None, title: str | No
     if value:
         return value
     for el, classid in page.marked:
-        if "author" not in classid or el.tag == "meta":
+        marked = _AUTHOR_CLASS.search(classid) if el.tag != "meta" else None
+        if marked is None:
             continue
         if _COMMENTISH.search(_class_id_of(el)) or not page.before_content_end(el):
             continue
+        if marked.group(0) != "author" and el in page.container_elements():
+            continue  # a nickname inside the text is its subject's (a wiki's infobox), not a byline
         text = _AUTHOR_PREFIX.sub("", text_of(el)).strip()
         if _plausible_author(text, page) and len(text) <= 20:
             return _as_names(text)

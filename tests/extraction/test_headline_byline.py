@@ -485,3 +485,13 @@ def test_an_official_document_names_its_issuer_not_a_poster() -> None:
     contact line under the headline is no author."""
     assert _document("高晓明").author is None
     assert _document("示例社北京5月9日电（记者邹伟）").author == "邹伟"
+
+
+def test_a_platform_s_nickname_element_names_the_author_but_not_inside_the_text() -> None:
+    header = f"""<h1>社区托育点开到了家门口</h1><div class="article-info">
+    <span class="follow-nickName">A-示例老师</span><span class="time">2024-05-06</span></div>
+    <div class="content">{PARAS}</div>"""
+    assert _extract(_html("<title>示例博客</title>", header)).author == "A-示例老师"
+    infobox = f"""<h1>金小明</h1><div class="content"><table class="infobox">
+    <tr><td class="nickname">김소명</td></tr></table>{PARAS}</div>"""
+    assert _extract(_html("<title>金小明 - 示例百科</title>", infobox)).author is None
