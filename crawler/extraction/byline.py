@@ -220,6 +220,8 @@ def _reporter(text: str, *, at_start: bool, anywhere: bool = False) -> list[str]
     return []
 
 
+# a year and month: a line that dates something (a post header, a byline beside its date)
+_DATE_IN = re.compile(r"(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}")
 # a news agency's dateline naming its reporters without the word
 # (``新华社北京5月19日电（刘艺、杨吉）``)
 _DATELINE = re.compile(r"^.{0,24}?\d{1,2}月\d{1,2}日\s*(?:电|讯)\s*[（(]([^（）()]{2,40})[）)]")
@@ -260,9 +262,6 @@ def name_line(lines: Sequence[str]) -> list[str]:
         if found and len(found) <= 3 and all(len(n) < 4 or has_surname(n) for n in found):
             return found
     return []
-
-
-_DATE_IN = re.compile(r"(?:19|20)\d{2}\s*[-./年]\s*\d{1,2}")
 
 
 def poster_in_lines(lines: Sequence[str]) -> list[str]:
