@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from lxml.etree import _Element as HtmlElement
 
 
-__all__ = ["sanitized_html"]
+__all__ = ["absolute_url", "sanitized_html"]
 
 _TAGS = {
     "p", "br", "div", "span", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -28,6 +28,27 @@ _ATTRS = {
     "th": {"colspan", "rowspan"},
 }
 _SCHEMES = {"http", "https", "mailto"}
+# built once: ``nh3.clean`` would convert the allow-lists on every call
+_CLEANER = nh3.Cleaner(tags=_TAGS, attributes=_ATTRS, url_schemes=_SCHEMES, link_rel=None)
+# marks the chrome elements while the container is copied (nh3 drops the attribute anyway)
+_MARK = "data-pc-chrome"
+_MARKED = etree.XPath(f".//*[@{_MARK}]")
+
+
+def absolute_url(base_url: str, url: str) -> str:
+    """``urljoin(base_url, url)``, sparing the parsing when ``url`` is an absolute http(s) URL
+    that ``urljoin`` gives back unchanged (no params, no empty query or fragment, no characters
+    it removes or checks)."""
+    if (
+        url.startswith(("http://", "https://"))
+        and url.isprintable()
+        and not any(c in url for c in ";#[]\\")
+        and not url.endswith("?")
+    ):
+        host = url[url.index("//") + 2 :].partition("/")[0].partition("?")[0]
+        if host and host.isascii():  # (urljoin checks a non-ASCII host's normalisation)
+            return url
+    return urljoin(base_url, url)
 
 
 def sanitized_html(
@@ -37,41 +58,48 @@ def sanitized_html(
 ) -> str | None:
     """The container's HTML without page chrome, links made absolute, then cleaned by nh3 (no
     script, style, event handlers or ``javascript:`` URLs survive)."""
-    clone = copy.deepcopy(container)
+    # the chrome is found in the copy by a mark set on the originals for the copying (a walk in
+    # C, where pairing the two trees' elements would be one in Python)
+    marked = [el for el in chrome if el is not container]
+    for el in marked:
+        el.set(_MARK, "")
+    try:
+        clone = copy.deepcopy(container)
+    finally:
+        for el in marked:
+            del el.attrib[_MARK]
     clone.tail = None
-    if chrome:
-        # map chrome elements to their copies by position in document order
-        originals = list(container.iter())
-        copies = list(clone.iter())
-        for orig, dup in zip(originals, copies, strict=False):
-            if orig in chrome:
-                parent = dup.getparent()
-                if parent is not None:
-                    tail = dup.tail
-                    prev = dup.getprevious()
-                    parent.remove(dup)
-                    if tail and tail.strip():
-                        if prev is not None:
-                            prev.tail = (prev.tail or "") + tail
-                        else:
-                            parent.text = (parent.text or "") + tail
-    for el in clone.iter("img"):
-        real = el.get("data-src") or el.get("data-original")
-        if real:
-            el.set("src", real)
+    found = _MARKED(clone) if marked else []
+    for dup in found if isinstance(found, list) else ():
+        if not isinstance(dup, etree._Element):
+            continue
+        parent = dup.getparent()
+        if parent is not None:
+            tail = dup.tail
+            prev = dup.getprevious()
+            parent.remove(dup)
+            if tail and tail.strip():
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                else:
+                    parent.text = (parent.text or "") + tail
     for el in clone.iter("a", "img"):
-        attr = "href" if el.tag == "a" else "src"
+        if el.tag == "a":
+            attr = "href"
+        else:
+            attr = "src"
+            real = el.get("data-src") or el.get("data-original")
+            if real:
+                el.set("src", real)
         value = el.get(attr)
         if value:
             try:
-                el.set(attr, urljoin(base_url, value.strip()))
+                el.set(attr, absolute_url(base_url, value.strip()))
             except ValueError:
                 del el.attrib[attr]
     raw = etree.tostring(clone, encoding="unicode", method="html")
     try:
-        cleaned: str = nh3.clean(
-            raw, tags=_TAGS, attributes=_ATTRS, url_schemes=_SCHEMES, link_rel=None
-        )
+        cleaned: str = _CLEANER.clean(raw)
     except Exception:  # nh3 rejects nothing in practice; never let the body HTML break a page
         return None
     cleaned = cleaned.strip()
