@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK_TAGS",
     "Analysis",
+    "Chunk",
     "Doc",
     "NodeStats",
     "compute_stats",
@@ -105,13 +106,22 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECAS
 # text an element hidden with ``visibility: hidden`` holds when it is the article, made visible
 # by a script (a hidden menu or dialog holds far less)
 _REVEALED_CHARS = 300
-# the elements with a style or a hidden attribute, in document order (the same node set as
-# ``//*[@style or @hidden]``, found faster from the attributes)
-_HIDDEN_CANDIDATES = etree.XPath("//@style/.. | //@hidden/..")
+# the elements with a hidden attribute or a style that may hide them (it says "none" or "hidden"
+# in lower or upper case), in document order: found from the attributes, faster than
+# ``//*[@style or @hidden]``, and most styles are left out before Python sees them
+_HIDDEN_CANDIDATES = etree.XPath(
+    "//@style[contains(., 'one') or contains(., 'ONE') or contains(., 'idden')"
+    " or contains(., 'IDDEN')]/.. | //@hidden/.."
+)
 _PUNCT = "，。；！？、“”"
 _PUNCT_RE = re.compile(f"[{_PUNCT}]")
+# (no table of IDs: nothing here looks an element up by its ID, and building it takes time)
 _PARSER = etree.HTMLParser(
-    encoding="utf-8", remove_comments=True, remove_pis=True, remove_blank_text=False
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    remove_blank_text=False,
+    collect_ids=False,
 )
 
 
@@ -150,17 +160,28 @@ def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
             target = root
         for sib in siblings:
             target.extend(list(sib))
+    # one walk finds what the cleaning removes or unwraps (each ``strip_*`` call is a walk too)
     records: list[str] = []
-    for script in root.iter("script"):
-        if (script.get("type") or "").lower() in ("text/xml", "text/html") and script.text:
-            records.append(script.text)
-    # what a reader sees, counted before any other cleaning: the text without scripts, styles,
-    # <noscript> and <template> (removed first, their tails kept)
-    etree.strip_elements(root, *_INVISIBLE, with_tail=False)
-    body = root.find("body")
-    text_chars = _chars(_text_of(body if body is not None else root))
+    media: list[HtmlElement] = []
+    controls = 0  # characters of the form controls' text (what a reader sees of them)
+    for el in root.iter(*_DROP_TAGS, *_VOID_MEDIA, *_MEDIA):
+        tag = el.tag
+        if tag in _MEDIA or tag in _VOID_MEDIA:
+            if next(el.iterancestors(*_DROP_TAGS), None) is None:
+                media.append(el)
+        elif tag == "script":
+            if (el.get("type") or "").lower() in ("text/xml", "text/html") and el.text:
+                records.append(el.text)
+        elif tag not in _INVISIBLE and next(el.iterancestors(*_DROP_TAGS), None) is None:
+            controls += _ns_len(_text_of(el))  # (an <svg>'s <style> is no text to a reader)
+            controls -= sum(_ns_len(_text_of(inner)) for inner in el.iter(*_INVISIBLE))
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
-    _clear_media(root)
+    # what a reader sees, counted before any other cleaning (whatever it removes, or wrongly
+    # removes: the health rule compares the body with this)
+    body = root.find("body")
+    text_chars = _chars(_text_of(body if body is not None else root)) + controls
+    if media:
+        _clear_media(root, media)
     found = _HIDDEN_CANDIDATES(root)
     for el in found if isinstance(found, list) else ():
         if not isinstance(el, HtmlElement):
@@ -256,11 +277,9 @@ def _text_of(el: HtmlElement) -> str:
     return text
 
 
-def _clear_media(root: HtmlElement) -> None:
-    """Remove embedded media elements, keeping what follows them (see ``_VOID_MEDIA``)."""
-    media = list(root.iter(*_VOID_MEDIA, *_MEDIA))
-    if not media:
-        return
+def _clear_media(root: HtmlElement, media: list[HtmlElement]) -> None:
+    """Remove embedded media elements (``media``, in document order), keeping what follows them
+    (see ``_VOID_MEDIA``)."""
     for el in reversed(media):  # the innermost first: an outer one sees what it really holds
         if el.tag in _VOID_MEDIA:
             el.tag = _UNWRAP
@@ -334,6 +353,17 @@ class NodeStats:
 
 
 @dataclass(slots=True)
+class Chunk:
+    """A piece of page text: an element's ``.text`` or a child's ``.tail``."""
+
+    text: str
+    owner: HtmlElement
+    index: int
+    after: HtmlElement | None = None
+    """for a child's ``.tail``: that child (the owner is its parent)"""
+
+
+@dataclass(slots=True)
 class Analysis:
     """Per-element statistics and the elements worth a second look, from one pass."""
 
@@ -342,10 +372,16 @@ class Analysis:
     """elements with a class or id (document order), with ``"class id"`` lower-cased"""
     headings: list[HtmlElement]
     """h1-h3 and elements with "title" in their class / id, in document order"""
-    pieces: list[tuple[str, HtmlElement, HtmlElement | None]] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
     """the non-blank text pieces in document order, stripped, with the element that holds them:
-    an element's ``.text`` (not the ``<title>``'s) and a child's ``.tail`` (held by the parent),
-    and for a tail the child it follows (``None`` for an element's own text)"""
+    an element's ``.text`` (not the ``<title>``'s) and a child's ``.tail`` (held by the parent,
+    ``after`` the child)"""
+    metas: list[HtmlElement] = field(default_factory=list)
+    """the ``<meta>`` elements, in document order"""
+    times: list[HtmlElement] = field(default_factory=list)
+    """the ``<time>`` elements, in document order"""
+    title: HtmlElement | None = None
+    """the first ``<title>``"""
 
 
 _EMPTY = NodeStats()  # shared by the leaves without text (never added to: only parents are)
@@ -367,11 +403,14 @@ def compute_stats(root: HtmlElement) -> Analysis:
     # Text pieces in reverse document order. Elements come last-first, each after its subtree,
     # so an element's subtree fills out[start:] ending with its own text; its tail goes before
     # them, at ``start``. A parent's subtree starts where its last child's does.
-    out: list[tuple[str, HtmlElement, HtmlElement | None]] = []
+    out: list[Chunk] = []
     starts: dict[HtmlElement, int] = {}
+    noted: dict[str, list[HtmlElement]] = {"meta": [], "time": [], "title": []}
     for el in reversed(elements):
         st = pop(el, None)
         tag = el.tag
+        if tag in noted:
+            noted[tag].append(el)
         text = el.text
         if text and text.isspace():
             text = None
@@ -389,7 +428,7 @@ def compute_stats(root: HtmlElement) -> Analysis:
             st.punct += p
             st.inline_punct += p
             if tag != "title":
-                out.append((text.strip(), el, None))
+                out.append(Chunk(text.strip(), el, 0))
         cls = el.get("class")
         ident = el.get("id")
         if cls or ident:
@@ -435,11 +474,18 @@ def compute_stats(root: HtmlElement) -> Analysis:
             pst.inline += n
             pst.punct += p
             pst.inline_punct += p
-            out.insert(start, (tail.strip(), parent, el))
+            out.insert(start, Chunk(tail.strip(), parent, 0, el))
     marked.reverse()
     headings.reverse()
     out.reverse()
-    return Analysis(stats, marked, headings, out)
+    for index, chunk in enumerate(out):
+        chunk.index = index
+    for found in noted.values():
+        found.reverse()
+    titles = noted["title"]
+    return Analysis(
+        stats, marked, headings, out, noted["meta"], noted["time"], titles[0] if titles else None
+    )
 
 
 def inline_text(el: HtmlElement) -> str:

@@ -43,7 +43,6 @@ from .fields import (
     INFO_FIELDS,
     Chunk,
     LabelHit,
-    chunks_of,
     clean_title,
     clean_value,
     find_labels,
@@ -216,17 +215,20 @@ class _Page:
         self.stats: dict[HtmlElement, NodeStats] = analysis.stats
         self.marked = analysis.marked
         self.headings = analysis.headings
-        self.meta = meta_map(self.root)
+        self.times = analysis.times
+        self.title_tag = analysis.title
+        self.meta = meta_map(analysis.metas)
         self.signature_line: str | Literal[False] | None = False  # False: not looked for yet
         self.signature_date: str | None = None
         self.editors: frozenset[str] | None = None  # (looked for once, by _edited_by)
-        self.chunks: list[Chunk] = chunks_of(analysis.pieces)
+        self._page_title: str | None = None
+        self.chunks: list[Chunk] = analysis.chunks
         self.info_tables: set[HtmlElement] = set()  # horizontal information tables
         self.labels: list[LabelHit] = find_labels(self.chunks, self.info_tables)
         self._label_values: dict[tuple[str, bool], str | None] = {}  # label() results
         self._label_later: dict[str, str] = {}
         self.title, self.title_el = pick_title(
-            self.root, self.meta, self.label("title"), self.title_candidates()
+            self.page_title(), self.meta, self.label("title"), self.title_candidates()
         )
         self.container, self.container_score = find_container(self.stats, self.title_el)
         self._order: dict[HtmlElement, int] | None = None
@@ -253,8 +255,11 @@ class _Page:
         return self._body_start
 
     def page_title(self) -> str:
-        el = self.root.find(".//title")
-        return text_of(el) if el is not None else ""
+        """The text of the ``<title>``."""
+        if self._page_title is None:
+            el = self.title_tag
+            self._page_title = text_of(el) if el is not None else ""
+        return self._page_title
 
     def label(self, name: str, strong_only: bool = False) -> str | None:
         """The first value of a ``label：value`` pair for the field (a date or an author
@@ -567,8 +572,10 @@ def _author(page: _Page, title_at: int | None, body: str | None, title: str | No
     if value:
         return value
     for el, classid in page.marked:
-        marked = _AUTHOR_CLASS.search(classid) if el.tag != "meta" else None
-        if marked is None:
+        if "author" not in classid and "name" not in classid:
+            continue  # (every _AUTHOR_CLASS word holds one of these)
+        marked = _AUTHOR_CLASS.search(classid)
+        if marked is None or el.tag == "meta":
             continue
         if _COMMENTISH.search(_class_id_of(el)) or not page.before_content_end(el):
             continue
@@ -620,8 +627,8 @@ def _attribute_date(el: HtmlElement | None) -> str | None:
 def _microdata_time(page: _Page) -> HtmlElement | None:
     """``<time itemprop="datePublished" datetime="…">`` (a ``<meta itemprop>`` is read with the
     other ``<meta>``)."""
-    for el, _classid in page.marked:
-        if el.tag == "time" and el.get("itemprop") == "datePublished":
+    for el in page.times:
+        if el.get("itemprop") == "datePublished":
             return el
     return None
 
@@ -1182,7 +1189,7 @@ def _extract_text(
         result.links = article_links(
             page.root, url, link_selector, doc.embedded_records, page.stats
         )
-        title, _ = pick_title(page.root, page.meta, None, page.title_candidates())
+        title, _ = pick_title(page.page_title(), page.meta, None, page.title_candidates())
         result.title = title
         return result
     _analyse_article(page, result, selectors)

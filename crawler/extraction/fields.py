@@ -6,25 +6,23 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
-from .dom import inline_text
+from .dom import Chunk, inline_text
 from .normalize import clean_text, normalize_doc_number, parse_date, strip_pinyin_readings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from lxml.etree import _Element as HtmlElement
 
 __all__ = [
     "INFO_FIELDS",
     "Chunk",
     "LabelHit",
-    "chunks_of",
     "clean_title",
     "clean_value",
     "find_labels",
     "is_field_label",
     "is_title_text",
-    "iter_chunks",
     "meta_map",
     "pick_title",
     "strip_suffix",
@@ -130,17 +128,6 @@ _WS = re.compile(r"[\s\u3000\xa0]+")
 
 
 @dataclass(slots=True)
-class Chunk:
-    """A piece of page text: an element's ``.text`` or a child's ``.tail``."""
-
-    text: str
-    owner: HtmlElement
-    index: int
-    after: HtmlElement | None = None
-    """for a child's ``.tail``: that child (the owner is its parent)"""
-
-
-@dataclass(slots=True)
 class LabelHit:
     """One ``label: value`` pair found on the page."""
 
@@ -157,32 +144,6 @@ def text_of(el: HtmlElement) -> str:
     """Whitespace-normalised text of an element on one line (``<br>`` and blocks become spaces,
     adjacent inline elements run on: :func:`crawler.extraction.dom.inline_text`)."""
     return clean_text(inline_text(el))
-
-
-def iter_chunks(root: HtmlElement) -> list[Chunk]:
-    """Non-empty text pieces of the ``<body>`` in document order."""
-    start = root
-    out: list[Chunk] = []
-    for event, el in etree.iterwalk(start, events=("start", "end")):
-        if not isinstance(el.tag, str):
-            continue
-        if event == "start":
-            text = el.text
-            if text and not text.isspace() and el.tag != "title":
-                out.append(Chunk(text.strip(), el, len(out)))
-        elif el is not start:
-            tail = el.tail
-            if tail and not tail.isspace():
-                parent = el.getparent()
-                owner = parent if parent is not None else el
-                out.append(Chunk(tail.strip(), owner, len(out), el))
-    return out
-
-
-def chunks_of(pieces: list[tuple[str, HtmlElement, HtmlElement | None]]) -> list[Chunk]:
-    """The chunks of text pieces already collected in document order
-    (:attr:`crawler.extraction.dom.Analysis.pieces`): the same list as :func:`iter_chunks`."""
-    return [Chunk(text, owner, index, after) for index, (text, owner, after) in enumerate(pieces)]
 
 
 def _near(a: HtmlElement, b: HtmlElement, levels: int = 4) -> bool:
@@ -405,11 +366,11 @@ def find_labels(chunks: list[Chunk], info_tables: set[HtmlElement] | None = None
     return hits
 
 
-def meta_map(root: HtmlElement) -> dict[str, str]:
-    """``<meta name|property|itemprop|http-equiv=... content=...>`` keyed by lower-case name (first
-    non-empty wins)."""
+def meta_map(metas: Iterable[HtmlElement]) -> dict[str, str]:
+    """``<meta name|property|itemprop|http-equiv=... content=...>`` (of the page's ``<meta>``
+    elements, in document order) keyed by lower-case name (first non-empty wins)."""
     out: dict[str, str] = {}
-    for meta in root.iter("meta"):
+    for meta in metas:
         key = meta.get("name") or meta.get("property") or meta.get("itemprop")
         key = key or meta.get("http-equiv")
         content = meta.get("content")
@@ -530,14 +491,13 @@ def is_title_text(text: str | None) -> bool:
 
 
 def pick_title(
-    root: HtmlElement,
+    page_title: str,
     meta: dict[str, str],
     label_title: str | None,
     heading_elements: list[HtmlElement],
 ) -> tuple[str | None, HtmlElement | None]:
-    """The headline and the element that shows it (when one does)."""
-    title_el = root.find(".//title")
-    page_title = text_of(title_el) if title_el is not None else ""
+    """The headline and the element that shows it (when one does); ``page_title``: the text of
+    the ``<title>``."""
     squashed_page_title = _squash(page_title)
     article_part = _squash(strip_suffix(page_title)) if page_title else ""
 

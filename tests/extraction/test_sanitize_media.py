@@ -84,10 +84,23 @@ def test_the_page_text_is_measured_before_cleaning() -> None:
     assert body <= result.page_chars < body + 200  # the page: body, title, footer; no links
 
 
+def test_the_page_text_counts_controls_and_hidden_text_but_no_code() -> None:
+    doc = dom.parse_html(
+        "<html><head><title>标题</title></head><body><p>正文一二三</p>"
+        "<svg><style>.a{fill:red}</style><text>图表</text></svg>"
+        "<button>提交<script>var x=1;</script></button><select><option>选项甲</option></select>"
+        "<noscript><iframe>不算</iframe></noscript><div style='display:none'>隐藏的字</div>"
+        "<video>浏览器不支持</video></body></html>"
+    )
+    assert doc is not None
+    # 正文一二三 图表 提交 选项甲 隐藏的字 浏览器不支持: what a reader could be shown
+    assert doc.text_chars == 5 + 2 + 2 + 3 + 4 + 6
+
+
 # --- the health rule: a body that is a tiny fraction of its page -----------------------------
 
 
-def old_cleaner(root: etree._Element) -> None:
+def old_cleaner(root: etree._Element, media: list[etree._Element]) -> None:
     """The cleaning before issue 25: media dropped with their content."""
     etree.strip_elements(root, *dom._VOID_MEDIA, *dom._MEDIA, with_tail=False)
 
