@@ -422,7 +422,7 @@ def compute_stats(root: HtmlElement) -> Analysis:
             start = starts.pop(el)
         if text:
             n = len("".join(text.split()))
-            p = len(findall(text))
+            p = 0 if text.isascii() else len(findall(text))  # (the marks are all CJK)
             st.total += n
             st.inline += n
             st.punct += p
@@ -469,7 +469,7 @@ def compute_stats(root: HtmlElement) -> Analysis:
         tail = el.tail
         if tail and not tail.isspace():
             n = len("".join(tail.split()))
-            p = len(findall(tail))
+            p = 0 if tail.isascii() else len(findall(tail))
             pst.total += n
             pst.inline += n
             pst.punct += p
