@@ -22,6 +22,7 @@ __all__ = [
     "Doc",
     "NodeStats",
     "compute_stats",
+    "drop_keep_tail",
     "inline_text",
     "itertext",
     "json_ld_dates",
@@ -197,7 +198,7 @@ def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
                 continue  # an article its script shows once loaded (WeChat's #js_content)
         parent = el.getparent()
         if parent is not None and el.tag not in ("html", "body"):
-            _drop_keep_tail(el, parent)
+            drop_keep_tail(el, parent)
     return Doc(root=root, embedded_records=records, raw=data, text_chars=text_chars)
 
 
@@ -312,7 +313,8 @@ def _parse_raw_content(el: HtmlElement) -> None:
     el.extend(list(body))
 
 
-def _drop_keep_tail(el: HtmlElement, parent: HtmlElement) -> None:
+def drop_keep_tail(el: HtmlElement, parent: HtmlElement) -> None:
+    """Remove ``el`` from ``parent``, keeping the text that follows it in its place."""
     tail = el.tail
     if tail and tail.strip():
         prev = el.getprevious()

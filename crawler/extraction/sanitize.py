@@ -9,6 +9,8 @@ from urllib.parse import urljoin
 import nh3
 from lxml import etree
 
+from .dom import drop_keep_tail
+
 if TYPE_CHECKING:
     from lxml.etree import _Element as HtmlElement
 
@@ -75,14 +77,7 @@ def sanitized_html(
             continue
         parent = dup.getparent()
         if parent is not None:
-            tail = dup.tail
-            prev = dup.getprevious()
-            parent.remove(dup)
-            if tail and tail.strip():
-                if prev is not None:
-                    prev.tail = (prev.tail or "") + tail
-                else:
-                    parent.text = (parent.text or "") + tail
+            drop_keep_tail(dup, parent)
     for el in clone.iter("a", "img"):
         if el.tag == "a":
             attr = "href"
