@@ -59,11 +59,10 @@ from .headline import (
     is_meta_line,
     is_prose,
     lines_between,
-    squash,
 )
 from .links import article_links, link_groups
 from .model import ExtractedPage
-from .normalize import clean_text, parse_date, split_issuers, strip_pinyin_readings
+from .normalize import clean_text, parse_date, split_issuers, squash, strip_pinyin_readings
 from .sanitize import sanitized_html
 
 if TYPE_CHECKING:

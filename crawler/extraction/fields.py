@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .dom import Chunk, inline_text
-from .normalize import clean_text, normalize_doc_number, parse_date, strip_pinyin_readings
+from .normalize import (
+    clean_text,
+    normalize_doc_number,
+    parse_date,
+    squash,
+    strip_pinyin_readings,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -124,7 +130,6 @@ _LABEL_FIELD: dict[str, str] = {
 # first characters of the labels: a short text piece without a colon can only be a label when
 # it starts with one of them (pieces are stripped, so their first character is the label's)
 _LABEL_FIRST = frozenset(label[0] for label in _LABEL_FIELD)
-_WS = re.compile(r"[\s\u3000\xa0]+")
 
 
 @dataclass(slots=True)
@@ -402,13 +407,9 @@ _NO_WORD = re.compile(r"^[\W_]*$")
 _TITLE_LABEL = re.compile(r"^(?:帖子主题|文章标题|文件名称|主\s*题|标\s*题|题\s*目)\s*[:：]\s*")
 
 
-def _squash(text: str) -> str:
-    return _WS.sub("", text)
-
-
 def _site_part(part: str, at_end: bool) -> bool:
     """A piece of a ``<title>`` that names the site, channel or blog rather than the article."""
-    sq = _squash(part)
+    sq = squash(part)
     if not sq:
         return True
     if len(sq) <= 40 and _SITE_MARK.search(sq):
@@ -434,7 +435,7 @@ def strip_suffix(title: str) -> str:
         if not (
             seps[hi - 2].strip() in _STRONG_SEPARATORS
             or _site_part(part, True)
-            or (removed and len(_squash(part)) <= 6)
+            or (removed and len(squash(part)) <= 6)
         ):
             break
         removed = True
@@ -442,7 +443,7 @@ def strip_suffix(title: str) -> str:
     removed = False
     while hi - lo > 1:
         part = parts[lo]
-        if not (_site_part(part, False) or (removed and len(_squash(part)) <= 4)):
+        if not (_site_part(part, False) or (removed and len(squash(part)) <= 4)):
             break
         removed = True
         lo += 1
@@ -455,7 +456,7 @@ def strip_suffix(title: str) -> str:
 def title_parts(title: str) -> frozenset[str]:
     """The pieces of a ``<title>`` between its separators, squashed (four characters or more)."""
     return frozenset(
-        sq for sq in (_squash(p) for p in _SUFFIX_SPLIT.split(title)[0::2]) if len(sq) >= 4
+        sq for sq in (squash(p) for p in _SUFFIX_SPLIT.split(title)[0::2]) if len(sq) >= 4
     )
 
 
@@ -482,7 +483,7 @@ def is_title_text(text: str | None) -> bool:
     """Whether a string can be a headline: some letters, not a bare field label (``内容：``)."""
     if not text:
         return False
-    sq = _squash(text)
+    sq = squash(text)
     if _NO_WORD.match(sq):
         return False
     if sq.endswith((":", "：")) and len(sq) <= 12:
@@ -498,8 +499,8 @@ def pick_title(
 ) -> tuple[str | None, HtmlElement | None]:
     """The headline and the element that shows it (when one does); ``page_title``: the text of
     the ``<title>``."""
-    squashed_page_title = _squash(page_title)
-    article_part = _squash(strip_suffix(page_title)) if page_title else ""
+    squashed_page_title = squash(page_title)
+    article_part = squash(strip_suffix(page_title)) if page_title else ""
 
     headings: list[tuple[str, HtmlElement]] = []
     for el in heading_elements:
@@ -511,10 +512,10 @@ def pick_title(
         if len(headings) >= 40:
             break
 
-    squashed = [_squash(text) for text, _ in headings]
+    squashed = [squash(text) for text, _ in headings]
 
     def element_for(title: str) -> HtmlElement | None:
-        sq = _squash(title)
+        sq = squash(title)
         for heading_sq, (_, el) in zip(squashed, headings, strict=True):
             if heading_sq == sq:
                 return el
@@ -536,7 +537,7 @@ def pick_title(
     best: tuple[int, str, HtmlElement] | None = None
     min_len = max(2, len(article_part) // 2) if page_title else 2
     title_parts = (
-        {_squash(p) for p in _SUFFIX_SPLIT.split(page_title)[0::2]} if page_title else set()
+        {squash(p) for p in _SUFFIX_SPLIT.split(page_title)[0::2]} if page_title else set()
     )
     for order, (text, el) in enumerate(headings):
         sq = squashed[order]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .dom import BLOCK_TAGS
-from .normalize import parse_date
+from .normalize import parse_date, squash
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,12 +32,10 @@ __all__ = [
     "headline_candidates",
     "is_meta_line",
     "lines_between",
-    "squash",
 ]
 
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _LETTERS = re.compile(r"[^\W\d_]")
-_WS = re.compile(r"[\s\u3000\xa0]+")
 _SENTENCE_END = "。！？；…"
 # a date / byline / source / counter line of the article's header (never its headline)
 _META_WORDS = re.compile(
@@ -65,11 +63,6 @@ _MAX_BACK = 48
 _DATE_START = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}"
 )  # chunks looked at above the body start
-
-
-def squash(text: str) -> str:
-    """Text without white space (how titles are compared)."""
-    return _WS.sub("", text)
 
 
 @dataclass(slots=True)

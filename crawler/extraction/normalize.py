@@ -20,6 +20,7 @@ __all__ = [
     "parse_date",
     "parse_doc_number",
     "split_issuers",
+    "squash",
     "strip_artifact_lines",
     "strip_boilerplate_lines",
     "strip_pinyin_readings",
@@ -44,6 +45,12 @@ _REPLACEMENT = {chr(c): (r or "") for c, r in _WS_TABLE.items()}
 
 def _replace(match: re.Match[str]) -> str:
     return _REPLACEMENT[match.group()]
+
+
+def squash(text: str) -> str:
+    """Text without white space (how titles are compared). ``str.split`` and the regular
+    expressions' ``\\s`` know the same white space, and splitting is the quicker."""
+    return "".join(text.split())
 
 
 def clean_text(text: str) -> str:
