@@ -91,7 +91,12 @@ _DROP_TAGS = (
     "input",
 )
 _INVISIBLE = ("script", "style", "noscript", "template")
-_WHITESPACE = (" ", "\n", "\t", "\r", "\u3000", "\xa0")
+# the white space ``str.split`` knows (what the statistics leave out), the common first
+_COMMON_SPACE = " \n\t\r\u3000\xa0\u2002\u2003"
+_WHITESPACE = (
+    *_COMMON_SPACE,
+    *(c for c in map(chr, range(0x3001)) if c.isspace() and c not in _COMMON_SPACE),
+)
 # Embedded media. HTML5's void ones have no content, but lxml (libxml2 knows HTML 4) nests
 # everything after an unclosed one inside it: they are unwrapped (the element goes, what it holds
 # stays). The others hold only fallback content ("您的浏览器不支持视频") when closed, but the rest
@@ -134,10 +139,22 @@ class Doc:
     embedded_records: list[str] = field(default_factory=list)
     raw: bytes = b""
     """The page as parsed (UTF-8): searched for what the tree no longer holds (scripts)."""
-    text_chars: int = 0
-    """Characters (not counting whitespace) of the page's text before any cleaning, scripts and
-    styles left out: what a reader sees, whatever the cleaning then removes (or wrongly
-    removes: a health rule compares the body with it)."""
+    text_chars: int | None = None
+    """Characters (not counting white space) of the page's text before any cleaning, scripts
+    and styles left out, when counted so (see ``shown_chars``)."""
+    removed_chars: int = 0
+    """Characters of the text the cleaning removed, when ``text_chars`` was not counted."""
+
+    def shown_chars(self, stats: dict[HtmlElement, NodeStats]) -> int:
+        """What a reader sees of the page, in characters (not counting white space): scripts and
+        styles left out, whatever the cleaning then removes (or wrongly removes: a health rule
+        compares the body with it). Counted before the cleaning, or else the cleaned page's own
+        (``stats``) and what was removed."""
+        if self.text_chars is not None:
+            return self.text_chars
+        body = self.root.find("body")
+        st = stats.get(body if body is not None else self.root)
+        return (st.total if st is not None else 0) + self.removed_chars
 
 
 def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
@@ -177,16 +194,23 @@ def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
             controls += _ns_len(_text_of(el))  # (an <svg>'s <style> is no text to a reader)
             controls -= sum(_ns_len(_text_of(inner)) for inner in el.iter(*_INVISIBLE))
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
-    # what a reader sees, counted before any other cleaning (whatever it removes, or wrongly
-    # removes: the health rule compares the body with this)
-    body = root.find("body")
-    text_chars = _chars(_text_of(body if body is not None else root)) + controls
+    # What a reader sees is counted before any other cleaning, whatever it removes (or wrongly
+    # removes: the health rule compares the body with this). Media that hold something (a
+    # fallback text, or the rest of the page when left unclosed) are cleaned by rules of their
+    # own: then the whole page is counted first. Otherwise the count is the cleaned page's own
+    # (its statistics) and what the hidden elements removed here held.
+    removed = controls
+    text_chars: int | None = None
+    if any(len(el) or _ns_len(el.text) for el in media):
+        body = root.find("body")
+        text_chars = _chars(_text_of(body if body is not None else root)) + controls
     if media:
         _clear_media(root, media)
     found = _HIDDEN_CANDIDATES(root)
     for el in found if isinstance(found, list) else ():
         if not isinstance(el, HtmlElement):
             continue
+        shown = -1
         if el.get("hidden") is None:
             style = el.get("style") or ""
             # _HIDDEN needs "none" or "hidden" (n, o, e, d fold to ASCII letters only): the
@@ -194,12 +218,23 @@ def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
             low = style.lower()
             if ("none" not in low and "dden" not in low) or not (m := _HIDDEN.search(style)):
                 continue
-            if m.group(0)[0] in "vV" and _ns_len(_text_of(el)) > _REVEALED_CHARS:
-                continue  # an article its script shows once loaded (WeChat's #js_content)
+            if m.group(0)[0] in "vV":
+                shown = _ns_len(_text_of(el))
+                if shown > _REVEALED_CHARS:
+                    continue  # an article its script shows once loaded (WeChat's #js_content)
         parent = el.getparent()
-        if parent is not None and el.tag not in ("html", "body"):
-            drop_keep_tail(el, parent)
-    return Doc(root=root, embedded_records=records, raw=data, text_chars=text_chars)
+        if parent is None or el.tag in ("html", "body"):
+            continue
+        if text_chars is None and root in el.iterancestors():  # (not inside one removed)
+            removed += shown if shown >= 0 else _ns_len(_text_of(el))
+        drop_keep_tail(el, parent)
+    return Doc(
+        root=root,
+        embedded_records=records,
+        raw=data,
+        text_chars=text_chars,
+        removed_chars=removed,
+    )
 
 
 # a script variable holding the post's time as a Unix timestamp (WeChat: ``var ct = "…"``)
@@ -269,7 +304,7 @@ def _json_ld_dates(block: bytes, out: dict[str, str]) -> None:
 
 
 def _chars(text: str) -> int:
-    """Characters but the common white space (quicker than splitting a whole page's text)."""
+    """Characters but white space (quicker than splitting a whole page's text)."""
     return len(text) - sum(map(text.count, _WHITESPACE))
 
 

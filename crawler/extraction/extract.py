@@ -1180,7 +1180,7 @@ def _extract_text(
         return result
     page = _Page(doc, url)
     root_stats = page.stats.get(page.root)
-    result.page_chars = max(doc.text_chars - (root_stats.link if root_stats else 0), 0)
+    result.page_chars = max(doc.shown_chars(page.stats) - (root_stats.link if root_stats else 0), 0)
     if kind not in ("article", "list"):
         kind = "list" if _looks_like_list(page) else "article"
     if kind == "list":

@@ -93,8 +93,23 @@ def test_the_page_text_counts_controls_and_hidden_text_but_no_code() -> None:
         "<video>浏览器不支持</video></body></html>"
     )
     assert doc is not None
-    # 正文一二三 图表 提交 选项甲 隐藏的字 浏览器不支持: what a reader could be shown
+    # 正文一二三 图表 提交 选项甲 隐藏的字 浏览器不支持: what a reader could be shown (the media
+    # hold text: the page is counted before its cleaning)
     assert doc.text_chars == 5 + 2 + 2 + 3 + 4 + 6
+    assert doc.shown_chars(dom.compute_stats(doc.root).stats) == doc.text_chars
+
+
+def test_without_media_text_the_count_is_the_cleaned_page_and_what_was_removed() -> None:
+    doc = dom.parse_html(
+        "<html><head><title>标题</title></head><body><p>正文\u2003一二三</p>"
+        "<button>提交</button><div style='display:none'>隐藏的字<div hidden>里面</div></div>"
+        "<div style='visibility:hidden'>看不见</div><iframe src='/x'></iframe><p>尾</p>"
+        "</body></html>"
+    )
+    assert doc is not None
+    assert doc.text_chars is None  # nothing counted before the cleaning
+    # 正文一二三 提交 隐藏的字 里面 看不见 尾: the nested hidden element counted once
+    assert doc.shown_chars(dom.compute_stats(doc.root).stats) == 5 + 2 + 4 + 2 + 3 + 1
 
 
 # --- the health rule: a body that is a tiny fraction of its page -----------------------------
