@@ -16,7 +16,7 @@ from .normalize import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from lxml.etree import _Element as HtmlElement
 
@@ -234,9 +234,9 @@ def _table_of(row: HtmlElement) -> HtmlElement | None:
     return node
 
 
-def _own_rows(table: HtmlElement) -> list[HtmlElement]:
-    """The rows of ``table`` itself (not of tables nested in its cells)."""
-    return [r for r in table.iter("tr") if _table_of(r) is table]
+def _own_rows(table: HtmlElement) -> Iterator[HtmlElement]:
+    """The rows of ``table`` itself (not of tables nested in its cells), in order."""
+    return (r for r in table.iter("tr") if _table_of(r) is table)
 
 
 def _horizontal_tables(
@@ -276,21 +276,26 @@ def _horizontal_tables(
         if table is None or table in done:
             continue
         done.add(table)
+        # its rows in pairs, read only as far as they are pairs (a layout table holding the
+        # whole page fails at its first rows)
         table_rows = _own_rows(table)
         pairs: list[tuple[list[str], HtmlElement]] = []
-        k = 0
-        while k < len(table_rows):
-            labels = _label_row(table_rows[k])
+        whole = False
+        while True:
+            first = next(table_rows, None)
+            if first is None:
+                whole = True
+                break
+            labels = _label_row(first)
             if labels is None:
                 break
-            values = table_rows[k + 1] if k + 1 < len(table_rows) else None
+            values = next(table_rows, None)
             if values is None or _label_row(values) is not None:
                 break
             if len(_row_cells(values)) != len(labels):
                 break
             pairs.append((labels, values))
-            k += 2
-        if k < len(table_rows) or not pairs:
+        if not whole or not pairs:
             continue  # not (only) an information table: leave it to the other rules
         if not first_chunk:
             for chunk in reversed(chunks):
