@@ -11,7 +11,7 @@ from lxml import etree
 
 from crawler.items import Attachment
 
-from .dom import BLOCK_TAGS, NodeStats, inline_text, itertext
+from .dom import BLOCK_TAGS, Analysis, NodeStats, inline_text, itertext
 from .model import Image
 from .normalize import (
     clean_text,
@@ -52,7 +52,6 @@ _META_LABELS = re.compile(r"索\s*引\s*号|发文机关|发文字号|成文日�
 _FILE_EXT = re.compile(
     r"\.(pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv|ceb|tif)(?:$|[?#])", re.IGNORECASE
 )
-_PARA_TAGS = frozenset(BLOCK_TAGS - {"html", "body", "table", "tbody", "thead", "tfoot", "tr"})
 
 
 def _class_id(el: HtmlElement) -> str:
@@ -66,12 +65,8 @@ def _class_flags(ci: str) -> tuple[bool, bool]:
     return bool(_POSITIVE.search(ci)), bool(_NEGATIVE.search(ci))
 
 
-def _class_weight(el: HtmlElement) -> float:
-    cls = el.get("class")
-    ident = el.get("id")
-    if not cls and not ident:
-        return 1.0
-    ci = f"{cls or ''} {ident or ''}"
+def _class_weight(ci: str) -> float:
+    """The weight of an element's ``"class id"``: more for a content-like name, less for chrome."""
     if not ci.strip():
         return 1.0
     positive, negative = _class_flags(ci)
@@ -84,7 +79,7 @@ def _class_weight(el: HtmlElement) -> float:
 
 
 def find_container(
-    stats: dict[HtmlElement, NodeStats],
+    analysis: Analysis,
     title_el: HtmlElement | None = None,
     after_title: float = 0.35,
 ) -> tuple[HtmlElement | None, float]:
@@ -92,13 +87,10 @@ def find_container(
     counted), and its score. When the headline element is known, the first strong candidate
     after it (``after_title``: at least that share of the best score) wins over a stronger one
     further down (comment threads, long related-news blocks, recommended articles)."""
+    stats = analysis.stats
+    classes = analysis.classes
     scores: dict[HtmlElement, float] = {}
-    for el, st in stats.items():
-        if st.inline < 8 or el.tag not in _PARA_TAGS:
-            continue
-        if st.inline_link * 2 > st.inline:
-            continue
-        score = 1.0 + st.inline_punct + min(st.inline / 60.0, 4.0)
+    for el, score in analysis.paragraphs:
         scores[el] = scores.get(el, 0.0) + score
         parent = el.getparent()
         factor = 1.0
@@ -118,7 +110,7 @@ def find_container(
         if st.total == 0:
             continue
         density = st.link / st.total
-        score = raw * (1.0 - density) * _class_weight(el)
+        score = raw * (1.0 - density) * _class_weight(classes.get(el, ""))
         final[el] = score
         if score > best_score:
             best, best_score = el, score
@@ -174,11 +166,15 @@ def _first_after_title(
 
 
 def is_chrome(
-    el: HtmlElement, st: NodeStats | None, container_total: int, strict: bool = True
+    el: HtmlElement,
+    st: NodeStats | None,
+    container_total: int,
+    strict: bool = True,
+    ci: str = "",
 ) -> bool:
     """Page chrome inside the content container: share/print bars, related links, info tables.
     ``strict=False`` (a container named by a selector) only drops forms/navigation elements and
-    info tables."""
+    info tables. ``ci``: the element's ``"class id"``."""
     tag = el.tag
     if tag in _SKIP_TAGS:
         return True
@@ -186,7 +182,6 @@ def is_chrome(
         return False
     big = st.total > 0.5 * container_total and st.total > 200
     if strict:
-        ci = _class_id(el)
         if ci.strip() and not big:
             positive, negative = _class_flags(ci)
             if negative and not positive:
@@ -202,11 +197,13 @@ def is_chrome(
 
 def _render(
     container: HtmlElement,
-    stats: dict[HtmlElement, NodeStats],
+    analysis: Analysis,
     chrome: set[HtmlElement],
     strict: bool,
 ) -> str:
     parts: list[str] = []
+    stats = analysis.stats
+    classes = analysis.classes
     cst = stats.get(container)
     container_total = cst.total if cst else 0
     walker = etree.iterwalk(container, events=("start", "end"))
@@ -217,7 +214,8 @@ def _render(
             continue
         if event == "start":
             if el is not container and (
-                el in chrome or is_chrome(el, stats.get(el), container_total, strict)
+                el in chrome
+                or is_chrome(el, stats.get(el), container_total, strict, classes.get(el, ""))
             ):
                 skipped.add(el)
                 chrome.add(el)
@@ -243,13 +241,13 @@ def _render(
 
 def body_text(
     container: HtmlElement,
-    stats: dict[HtmlElement, NodeStats],
+    analysis: Analysis,
     chrome: set[HtmlElement],
     strict: bool = True,
 ) -> str:
     """Article text, paragraphs separated by ``\\n``, page chrome and artefact lines removed; the
     chrome elements found are added to ``chrome``."""
-    text = clean_text(_render(container, stats, chrome, strict))
+    text = clean_text(_render(container, analysis, chrome, strict))
     text = strip_boilerplate_lines(text)
     text = strip_artifact_lines(text)
     text = _strip_meta_lines(text)

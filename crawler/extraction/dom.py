@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BLOCK_TAGS",
+    "PARAGRAPH_TAGS",
     "Analysis",
     "Chunk",
     "Doc",
@@ -119,6 +120,9 @@ _HIDDEN_CANDIDATES = etree.XPath(
     "//@style[contains(., 'one') or contains(., 'ONE') or contains(., 'idden')"
     " or contains(., 'IDDEN')]/.. | //@hidden/.."
 )
+# the block elements a paragraph of text may stand in, and the fewest characters it takes
+PARAGRAPH_TAGS = frozenset(BLOCK_TAGS - {"html", "body", "table", "tbody", "thead", "tfoot", "tr"})
+PARAGRAPH_CHARS = 8
 _PUNCT = "，。；！？、“”"
 _PUNCT_RE = re.compile(f"[{_PUNCT}]")
 # (no table of IDs: nothing here looks an element up by its ID, and building it takes time)
@@ -382,7 +386,6 @@ class NodeStats:
     """characters inside <a>"""
     links: int = 0
     """number of <a href> in the subtree"""
-    punct: int = 0
     inline: int = 0
     """characters of the element's own paragraph (itself and inline descendants)"""
     inline_link: int = 0
@@ -409,6 +412,13 @@ class Analysis:
     """elements with a class or id (document order), with ``"class id"`` lower-cased"""
     headings: list[HtmlElement]
     """h1-h3 and elements with "title" in their class / id, in document order"""
+    classes: dict[HtmlElement, str] = field(default_factory=dict)
+    """``"class id"`` of the elements with a class or id, as written (read from the tree once:
+    each attribute read is a costly call into lxml)"""
+    paragraphs: list[tuple[HtmlElement, float]] = field(default_factory=list)
+    """the elements holding a paragraph of their own (see ``PARAGRAPH_TAGS``: at least
+    ``PARAGRAPH_CHARS`` characters of text outside blocks, at most half of it in links), each
+    with its weight ``1 + punctuation marks + min(characters / 60, 4)``, last-first"""
     chunks: list[Chunk] = field(default_factory=list)
     """the non-blank text pieces in document order, stripped, with the element that holds them:
     an element's ``.text`` (not the ``<title>``'s) and a child's ``.tail`` (held by the parent,
@@ -434,7 +444,10 @@ def compute_stats(root: HtmlElement) -> Analysis:
     stats: dict[HtmlElement, NodeStats] = {}
     marked: list[tuple[HtmlElement, str]] = []
     headings: list[HtmlElement] = []
+    classes: dict[HtmlElement, str] = {}
+    paragraphs: list[tuple[HtmlElement, float]] = []
     block = BLOCK_TAGS
+    paragraph_tags = PARAGRAPH_TAGS
     findall = _PUNCT_RE.findall
     empty = _EMPTY
     # Text pieces in reverse document order. Elements come last-first, each after its subtree,
@@ -459,17 +472,17 @@ def compute_stats(root: HtmlElement) -> Analysis:
             start = starts.pop(el)
         if text:
             n = len("".join(text.split()))
-            p = 0 if text.isascii() else len(findall(text))  # (the marks are all CJK)
             st.total += n
             st.inline += n
-            st.punct += p
-            st.inline_punct += p
+            if not text.isascii():  # (the marks are all CJK)
+                st.inline_punct += len(findall(text))
             if tag != "title":
                 out.append(Chunk(text.strip(), el, 0))
         cls = el.get("class")
         ident = el.get("id")
         if cls or ident:
-            classid = f"{cls or ''} {ident or ''}".lower()
+            classid = classes[el] = f"{cls or ''} {ident or ''}"
+            classid = classid.lower()
             if tag == "time":
                 classid += " time"
             marked.append((el, classid))
@@ -484,6 +497,12 @@ def compute_stats(root: HtmlElement) -> Analysis:
             st.inline_link = st.inline
             if el.get("href"):
                 st.links += 1
+        elif (
+            (inline := st.inline) >= PARAGRAPH_CHARS
+            and tag in paragraph_tags
+            and st.inline_link * 2 <= inline  # (a paragraph, not a list of links)
+        ):
+            paragraphs.append((el, 1.0 + st.inline_punct + min(inline / 60.0, 4.0)))
         stats[el] = st
         parent = el.getparent()
         if parent is None:
@@ -496,7 +515,6 @@ def compute_stats(root: HtmlElement) -> Analysis:
             pst.total += st.total
             pst.link += st.link
             pst.links += st.links
-            pst.punct += st.punct
             if tag not in block:
                 pst.inline += st.inline
                 pst.inline_link += st.inline_link
@@ -506,11 +524,10 @@ def compute_stats(root: HtmlElement) -> Analysis:
         tail = el.tail
         if tail and not tail.isspace():
             n = len("".join(tail.split()))
-            p = 0 if tail.isascii() else len(findall(tail))
             pst.total += n
             pst.inline += n
-            pst.punct += p
-            pst.inline_punct += p
+            if not tail.isascii():
+                pst.inline_punct += len(findall(tail))
             out.insert(start, Chunk(tail.strip(), parent, 0, el))
     marked.reverse()
     headings.reverse()
@@ -521,7 +538,15 @@ def compute_stats(root: HtmlElement) -> Analysis:
         found.reverse()
     titles = noted["title"]
     return Analysis(
-        stats, marked, headings, out, noted["meta"], noted["time"], titles[0] if titles else None
+        stats,
+        marked,
+        headings,
+        classes,
+        paragraphs,
+        out,
+        noted["meta"],
+        noted["time"],
+        titles[0] if titles else None,
     )
 
 

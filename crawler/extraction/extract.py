@@ -212,7 +212,7 @@ class _Page:
         self.doc = doc
         self.root = doc.root
         self.url = url
-        analysis = compute_stats(self.root)
+        analysis = self.analysis = compute_stats(self.root)
         self.stats: dict[HtmlElement, NodeStats] = analysis.stats
         self.marked = analysis.marked
         self.headings = analysis.headings
@@ -231,7 +231,7 @@ class _Page:
         self.title, self.title_el = pick_title(
             self.page_title(), self.meta, self.label("title"), self.title_candidates()
         )
-        self.container, self.container_score = find_container(self.stats, self.title_el)
+        self.container, self.container_score = find_container(self.analysis, self.title_el)
         self._order: dict[HtmlElement, int] | None = None
         self._content_end = 0
         self._body_start: int | None = -1  # -1: not computed yet
@@ -242,7 +242,7 @@ class _Page:
     def refresh_container(self, title_el: HtmlElement, ratio: float = 0.3) -> None:
         """Find the content container again for a headline found after the first guess (the
         text right after a clearly marked headline wins over a larger block further away)."""
-        self.container, self.container_score = find_container(self.stats, title_el, ratio)
+        self.container, self.container_score = find_container(self.analysis, title_el, ratio)
         self._order = None
         self._inside = None
         self._content_end_chunk = None
@@ -740,12 +740,12 @@ def _analyse_article(
     if container is not None:
         if title_el is not None and title_el is not container and is_heading_like(title_el):
             chrome.add(title_el)  # the headline is not part of the body
-        text = body_text(container, page.stats, chrome, strict)
+        text = body_text(container, page.analysis, chrome, strict)
         if strict and text:
             text = trim_edges(text)
             announced = _announced_table(container, text)
             if announced is not None:
-                more = body_text(announced, page.stats, chrome, False)
+                more = body_text(announced, page.analysis, chrome, False)
                 if more:
                     text = f"{text}\n{more}"
     only_files = _attachments_only(page, container, text, title_at) if strict else None
