@@ -113,13 +113,10 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECAS
 # text an element hidden with ``visibility: hidden`` holds when it is the article, made visible
 # by a script (a hidden menu or dialog holds far less)
 _REVEALED_CHARS = 300
-# the elements with a hidden attribute or a style that may hide them (it says "none" or "hidden"
-# in lower or upper case), in document order: found from the attributes, faster than
-# ``//*[@style or @hidden]``, and most styles are left out before Python sees them
-_HIDDEN_CANDIDATES = etree.XPath(
-    "//@style[contains(., 'one') or contains(., 'ONE') or contains(., 'idden')"
-    " or contains(., 'IDDEN')]/.. | //@hidden/.."
-)
+# the style and hidden attributes, in document order (an element's own are adjacent): the
+# elements that may be hidden, found faster than by selecting them (``//*[@style or @hidden]``)
+# or by filtering the styles in XPath, and without reading their attributes again
+_HIDING_ATTRIBUTES = etree.XPath("descendant-or-self::*/@style | descendant-or-self::*/@hidden")
 # the block elements a paragraph of text may stand in, and the fewest characters it takes
 PARAGRAPH_TAGS = frozenset(BLOCK_TAGS - {"html", "body", "table", "tbody", "thead", "tfoot", "tr"})
 PARAGRAPH_CHARS = 8
@@ -210,21 +207,24 @@ def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
         text_chars = _chars(_text_of(body if body is not None else root)) + controls
     if media:
         _clear_media(root, media)
-    found = _HIDDEN_CANDIDATES(root)
-    for el in found if isinstance(found, list) else ():
-        if not isinstance(el, HtmlElement):
+    found = _HIDING_ATTRIBUTES(root)
+    dropped: HtmlElement | None = None
+    for value in found if isinstance(found, list) else ():
+        if not isinstance(value, etree._ElementUnicodeResult):
             continue
+        el = value.getparent()
+        if el is None or el is dropped:
+            continue  # (the other attribute of an element already removed)
         shown = -1
-        if el.get("hidden") is None:
-            style = el.get("style") or ""
+        if value.attrname == "style":
             # _HIDDEN needs "none" or "hidden" (n, o, e, d fold to ASCII letters only): the
             # case-insensitive regex is slow on long styles, the substring test is not
-            low = style.lower()
-            if ("none" not in low and "dden" not in low) or not (m := _HIDDEN.search(style)):
-                continue
+            low = value.lower()
+            if ("none" not in low and "dden" not in low) or not (m := _HIDDEN.search(value)):
+                continue  # (a hidden attribute after it still counts)
             if m.group(0)[0] in "vV":
                 shown = _ns_len(_text_of(el))
-                if shown > _REVEALED_CHARS:
+                if shown > _REVEALED_CHARS and el.get("hidden") is None:
                     continue  # an article its script shows once loaded (WeChat's #js_content)
         parent = el.getparent()
         if parent is None or el.tag in ("html", "body"):
@@ -232,6 +232,7 @@ def parse_html(text: str, utf8: bytes | None = None) -> Doc | None:
         if text_chars is None and root in el.iterancestors():  # (not inside one removed)
             removed += shown if shown >= 0 else _ns_len(_text_of(el))
         drop_keep_tail(el, parent)
+        dropped = el
     return Doc(
         root=root,
         embedded_records=records,

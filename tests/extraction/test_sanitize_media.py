@@ -112,6 +112,34 @@ def test_without_media_text_the_count_is_the_cleaned_page_and_what_was_removed()
     assert doc.shown_chars(dom.compute_stats(doc.root).stats) == 5 + 2 + 4 + 2 + 3 + 1
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        "style='display:none'",
+        "style='DISPLAY : NoNe'",  # CSS is case-insensitive
+        "hidden",
+        "style='color:red' hidden",
+        "hidden style='color:red'",
+        "style='visibility:hidden' hidden",  # the attribute hides even a long text
+    ],
+)
+def test_an_element_hidden_by_either_attribute_goes_and_is_counted(attributes: str) -> None:
+    doc = dom.parse_html(
+        f"<html><body><p>正文</p><div {attributes}>{'隐' * 400}</div><p>尾</p></body></html>"
+    )
+    assert doc is not None
+    assert "".join(doc.root.itertext()) == "正文尾"
+    assert doc.removed_chars == 400
+
+
+@pytest.mark.parametrize("style", ["border:none", "overflow:hidden", "visibility:visible"])
+def test_a_style_that_hides_nothing_keeps_its_element(style: str) -> None:
+    doc = dom.parse_html(f"<html><body><p>正文</p><div style='{style}'>看得见</div></body></html>")
+    assert doc is not None
+    assert "".join(doc.root.itertext()) == "正文看得见"
+    assert doc.removed_chars == 0
+
+
 # --- the health rule: a body that is a tiny fraction of its page -----------------------------
 
 
