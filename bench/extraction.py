@@ -87,6 +87,12 @@ def load_other(directory: Path) -> Callable[[bytes, str, str], object]:
     return other
 
 
+def _ms(fn: Callable[[bytes, str, str], object], body: bytes, url: str, kind: str) -> float:
+    t0 = time.perf_counter()
+    fn(body, url, kind)
+    return (time.perf_counter() - t0) * 1000
+
+
 def time_interleaved(
     first: Callable[[bytes, str, str], object],
     second: Callable[[bytes, str, str], object],
@@ -105,21 +111,13 @@ def time_interleaved(
         best_a = best_b = float("inf")
         for run in range(repeat):
             if run % 2:
-                t0 = time.perf_counter()
-                second(body, url, kind)
-                t1 = time.perf_counter()
-                first(body, url, kind)
-                t2 = time.perf_counter()
-                best_b = min(best_b, (t1 - t0) * 1000)
-                best_a = min(best_a, (t2 - t1) * 1000)
+                took_b = _ms(second, body, url, kind)
+                took_a = _ms(first, body, url, kind)
             else:
-                t0 = time.perf_counter()
-                first(body, url, kind)
-                t1 = time.perf_counter()
-                second(body, url, kind)
-                t2 = time.perf_counter()
-                best_a = min(best_a, (t1 - t0) * 1000)
-                best_b = min(best_b, (t2 - t1) * 1000)
+                took_a = _ms(first, body, url, kind)
+                took_b = _ms(second, body, url, kind)
+            best_a = min(best_a, took_a)
+            best_b = min(best_b, took_b)
         a.append(best_a)
         b.append(best_b)
     return a, b
