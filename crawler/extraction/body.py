@@ -168,13 +168,14 @@ def _first_after_title(
 def is_chrome(
     el: HtmlElement,
     st: NodeStats | None,
+    ci: str,
     container_total: int,
     strict: bool = True,
-    ci: str = "",
 ) -> bool:
     """Page chrome inside the content container: share/print bars, related links, info tables.
+    ``ci``: the element's ``"class id"`` (``""`` for none; see ``Analysis.classes``).
     ``strict=False`` (a container named by a selector) only drops forms/navigation elements and
-    info tables. ``ci``: the element's ``"class id"``."""
+    info tables."""
     tag = el.tag
     if tag in _SKIP_TAGS:
         return True
@@ -215,7 +216,7 @@ def _render(
         if event == "start":
             if el is not container and (
                 el in chrome
-                or is_chrome(el, stats.get(el), container_total, strict, classes.get(el, ""))
+                or is_chrome(el, stats.get(el), classes.get(el, ""), container_total, strict)
             ):
                 skipped.add(el)
                 chrome.add(el)
