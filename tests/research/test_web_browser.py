@@ -302,7 +302,9 @@ def test_article_view_shows_its_repost_cluster_and_revisions(
     article_id = db.execute("SELECT article_id FROM revisions").fetchone()[0]
     copies = db.execute(
         "SELECT id, title FROM articles WHERE cluster_id = "
-        "(SELECT cluster_id FROM articles WHERE id = ?) AND id != ?",
+        "(SELECT cluster_id FROM articles WHERE id = ?) AND id != ? "
+        # the order the page promises: oldest copy first, undated last, then by id
+        "ORDER BY publish_date IS NULL, publish_date, id",
         (article_id, article_id),
     ).fetchall()
     page.goto(f"{served.url}/policy/articles/{article_id}")
