@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install services test test-quick lint format crawl demo browse bench clean
 
-$(STAMP): pyproject.toml
+# setup.py compiles crawler/extraction (mypyc): an edit there is compiled again by the next target
+# (until then the package runs its .py files: crawler/extraction/native.py)
+$(STAMP): pyproject.toml setup.py $(wildcard crawler/extraction/*.py)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

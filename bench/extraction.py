@@ -11,7 +11,9 @@ Prints median and p90 ms/page for both and the ratio ours / trafilatura.
 ``--compare DIR`` times another version of the extractor (``DIR/crawler/extraction``, imported
 under another name) against this one, the two interleaved page by page and run by run, each going
 first in every other run, so that a busy machine slows both alike: the way to tell whether a
-change made extraction slower. Besides the ratio of the two medians it prints the median of the
+change made extraction slower. The other version always runs as plain Python, this checkout as
+installed (compiled by ``make install``, unless ``CRAWLER_PURE_PYTHON=1``): ``--compare .`` gives
+what compiling is worth. Besides the ratio of the two medians it prints the median of the
 per-page ratios, which pairs each page with itself and varies less from run to run.
 """
 
@@ -28,7 +30,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crawler.extraction import extract_from_bytes
+from crawler.extraction import BUILD, extract_from_bytes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -76,7 +78,13 @@ def load_other(directory: Path) -> Callable[[bytes, str, str], object]:
     package = home / "other_version"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    shutil.copytree(source, package / "extraction")
+    # the .py files only: a compiled build (setup.py) cannot be loaded under another name, so the
+    # other version runs as plain Python (`--compare .` thus measures what compiling gives)
+    shutil.copytree(
+        source,
+        package / "extraction",
+        ignore=shutil.ignore_patterns("*.so", "*.pyd", "_compiled.json", "__pycache__"),
+    )
     sys.path.insert(0, str(home))
     module = importlib.import_module("other_version.extraction")
     fn = module.extract_from_bytes
@@ -176,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             print("trafilatura is not installed (pip install -e '.[bench]')", file=sys.stderr)
         else:
             results["trafilatura"] = time_per_page(trafilatura_extract, jobs, args.repeat)
-    print(f"{len(jobs)} pages, best of {args.repeat} runs per page")
+    print(f"{len(jobs)} pages, best of {args.repeat} runs per page; extraction: {BUILD.describe()}")
     print(f"{'extractor':<12} {'median ms':>10} {'p90 ms':>10} {'total s':>10}")
     for name, times in results.items():
         med, high = statistics.median(times), p90(times)

@@ -321,7 +321,9 @@ def _text_of(el: HtmlElement) -> str:
 def _clear_media(root: HtmlElement, media: list[HtmlElement]) -> None:
     """Remove embedded media elements (``media``, in document order), keeping what follows them
     (see ``_VOID_MEDIA``)."""
-    for el in reversed(media):  # the innermost first: an outer one sees what it really holds
+    # the innermost first: an outer one sees what it really holds (a reversed copy, not
+    # reversed(): the compiled build, setup.py, cannot compile reversed() of a list of elements)
+    for el in media[::-1]:
         if el.tag in _VOID_MEDIA:
             el.tag = _UNWRAP
             continue
@@ -457,7 +459,7 @@ def compute_stats(root: HtmlElement) -> Analysis:
     out: list[Chunk] = []
     starts: dict[HtmlElement, int] = {}
     noted: dict[str, list[HtmlElement]] = {"meta": [], "time": [], "title": []}
-    for el in reversed(elements):
+    for el in elements[::-1]:  # a copy, not reversed(): see _clear_media
         st = pop(el, None)
         tag = el.tag
         if tag in noted:

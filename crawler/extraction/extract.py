@@ -9,7 +9,7 @@ from bisect import bisect_left
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import fields
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from crawler.items import FIELD_NAMES as ITEM_FIELDS
 
@@ -74,6 +74,11 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
     from crawler.items import Attachment
+
+    Headers = Mapping[Any, Any]
+    """Response headers as any mapping holds them: names as text or bytes, values text, bytes or
+    lists of them (Scrapy's ``Headers``); ``_content_type`` sorts them out, so that the compiled
+    build (setup.py), which checks annotated types at run time, takes them all."""
 
 __all__ = ["extract_article", "extract_from_bytes", "extract_links", "to_eval_dict"]
 
@@ -153,7 +158,7 @@ _AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|撰文|(?:本报|本刊|特约)?
 _DOC_LINE = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[(（［﹝【]\d{4}[〕\])）］﹞】]第?\d{1,5}号$")
 
 
-def _content_type(headers: Mapping[str, str | bytes] | None) -> str | None:
+def _content_type(headers: Headers | None) -> str | None:
     if not headers:
         return None
     for key, value in headers.items():
@@ -1247,7 +1252,7 @@ def extract_article(
     """Article fields of a downloaded page (pure: only the body bytes, headers and URL are used).
     ``selectors`` (field name -> CSS, or XPath when it starts with ``/`` or ``(``) win over the
     heuristics when they match."""
-    ctype = response.headers.get(b"Content-Type") if response.headers else None
+    ctype: bytes | None = response.headers.get(b"Content-Type") if response.headers else None
     content_type = ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype
     return _extract_text(response.body, response.url, content_type, "article", selectors)
 
@@ -1255,7 +1260,7 @@ def extract_article(
 def extract_links(response: Response, selector: str | None = None) -> list[str]:
     """Article links of a list page (absolute, de-duplicated); ``selector`` picks the ``<a>``
     elements (or their containers) when given."""
-    ctype = response.headers.get(b"Content-Type") if response.headers else None
+    ctype: bytes | None = response.headers.get(b"Content-Type") if response.headers else None
     content_type = ctype.decode("latin-1") if isinstance(ctype, bytes) else ctype
     page = _extract_text(response.body, response.url, content_type, "list", None, selector)
     return page.links
@@ -1264,11 +1269,12 @@ def extract_links(response: Response, selector: str | None = None) -> list[str]:
 def extract_from_bytes(
     body: bytes,
     url: str,
-    headers: Mapping[str, str | bytes] | None = None,
+    headers: Headers | None = None,
     kind: str | None = None,
 ) -> ExtractedPage:
     """Extract from raw bytes: ``kind="list"`` fills ``links``, ``"article"`` the article fields,
-    ``None`` detects (a page that is mostly a list of dated links is a list). Never raises."""
+    ``None`` detects (a page that is mostly a list of dated links is a list). Never raises on a
+    page; arguments of the wrong type raise ``TypeError`` in the compiled build (setup.py)."""
     content_type = _content_type(headers)
     try:
         return _extract_text(body, url, content_type, kind, None)

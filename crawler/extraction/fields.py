@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+# at run time, not only for type checking: the compiled build (setup.py) resolves the
+# annotations of dataclass fields when the module loads
+from lxml.etree import _Element as HtmlElement
+
 from .dom import Chunk, inline_text
 from .normalize import (
     clean_text,
@@ -18,7 +22,6 @@ from .normalize import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from lxml.etree import _Element as HtmlElement
 
 __all__ = [
     "INFO_FIELDS",

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+# at run time, not only for type checking: the compiled build (setup.py) resolves the
+# annotations of dataclass fields when the module loads
+from lxml.etree import _Element as HtmlElement
+
 from .dom import BLOCK_TAGS
 from .normalize import parse_date, squash
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from lxml.etree import _Element as HtmlElement
 
     from .fields import Chunk
 
