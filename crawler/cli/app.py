@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from crawler.cli import check, common, db, distributed, extract, research, run, status
 
@@ -30,6 +31,30 @@ environment: DATABASE_URL (default sqlite:///data/policy.db), FEED_DIR, SPOOL_DI
 """
 
 
+class ShowVersion(argparse.Action):
+    """``--version``: the package's version and whether its extractor runs compiled (imported only
+    when asked, so that the other commands do not pay for it)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "print the version and whether extraction runs compiled")
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib.metadata import version
+
+        from crawler.extraction import BUILD
+
+        print(f"policy-crawler {version('policy-crawler')}")
+        print(f"extraction: {BUILD.describe()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crawler",
@@ -37,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=epilog(),
     )
+    parser.add_argument("--version", action=ShowVersion)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(sub)

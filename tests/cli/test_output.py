@@ -93,3 +93,14 @@ def test_extract_says_when_a_list_page_gives_no_links(tmp_path: Path) -> None:
     result = crawler("extract", "--kind", "list", str(page), database="sqlite://")
     assert result.returncode == 0
     assert "no list of article links found" in result.stderr
+
+
+def test_version_says_whether_extraction_runs_compiled(tmp_path: Path) -> None:
+    from crawler.extraction import BUILD
+
+    done = crawler("--version", database=f"sqlite:///{tmp_path / 'p.db'}")
+    assert done.returncode == 0, done.stderr
+    name, extraction = done.stdout.splitlines()
+    assert name.startswith("policy-crawler 0.")
+    assert extraction == f"extraction: {BUILD.describe()}"
+    assert not (tmp_path / "p.db").exists()
