@@ -1,7 +1,7 @@
 """Compiles the article extractor (``crawler/extraction``) with mypyc; everything else about the
 package is in ``pyproject.toml``.
 
-Extraction is the crawler's hot loop; compiled, a page takes about 0.88 of the time
+Extraction is the crawler's hot loop; compiled, a page takes about 0.91 of the time
 (docs/benchmarks.md). The modules stay plain Python too, and nothing depends on the build:
 
 - ``CRAWLER_PURE_PYTHON=1`` at install time builds nothing (and at run time ignores a build);
