@@ -13,12 +13,14 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash
 
 from crawler.extraction.normalize import to_simplified
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -116,7 +118,11 @@ class Signature:
 @cache
 def _empty_minhash() -> MinHash:
     """The empty MinHash whose permutations every signature uses (drawing them costs more than
-    hashing a page's shingles)."""
+    hashing a page's shingles). datasketch is imported here, on first use: importing it imports
+    SciPy (for its LSH, which we do not use), almost a second that every ``crawler`` command and
+    crawl paid on start whether it signed anything or not."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity)
 
 
