@@ -1,11 +1,10 @@
 """Two crawler processes share one frontier: each page fetched once, each article stored once,
-each worker doing a real share. The speed-up is reported (``-rP``, the ``speedup`` property), not
-asserted: on a 2-core machine shared with the rest of the suite it is noise, not behaviour;
-``bench/scaleout.py`` is where it is measured.
+each worker doing a real share. The speed-up is not measured here: on a 2-core machine shared with
+the rest of the suite it is noise, not behaviour; ``bench/scaleout.py`` measures it, against one
+worker crawling the same site in the same run.
 
-The site: 20 sections x 5 list pages x 20 articles = 2,100 pages on nginx. One worker crawls it
-into a fresh PostgreSQL database, then two workers at once into another (each run with a Redis key
-prefix of its own). ``bench/scaleout.py`` is the same measurement with other sizes.
+The site: 20 sections x 5 list pages x 20 articles = 2,100 pages on nginx. Two workers crawl it at
+once into a fresh PostgreSQL database, with a Redis key prefix of their own.
 """
 
 from __future__ import annotations
@@ -90,18 +89,13 @@ def test_two_workers_share_the_crawl(
     tmp_path: Path,
     big_site: tuple[StaticSite, dict],
     postgres_server: str,
-    record_property: Any,
 ) -> None:
     site, info = big_site
     pages = sorted(info["lists"] + info["articles"])
     articles = sorted(site.base + p for p in info["articles"])
     assert len(pages) >= 2000
 
-    one, fetched_one, span_one, db_one = crawl(tmp_path / "one", site, info, 1, postgres_server)
-    assert sorted(fetched_one) == pages
-    assert db_one["stored"] == articles and db_one["rows"] == len(articles)
-
-    two, fetched_two, span_two, db_two = crawl(tmp_path / "two", site, info, 2, postgres_server)
+    two, fetched_two, _, db_two = crawl(tmp_path / "two", site, info, 2, postgres_server)
     # every page fetched exactly once across both workers
     assert sorted(fetched_two) == pages
     # every article stored once, linked into a cluster, one run record per worker
@@ -112,13 +106,3 @@ def test_two_workers_share_the_crawl(
     shares = [new_items(log) for log in two.logs]
     assert sum(shares) == len(articles)
     assert min(shares) >= len(articles) // 5, shares
-
-    ratio = one.seconds / two.seconds
-    report = (
-        f"\n{len(pages)} pages: one worker {one.seconds:.1f} s (crawl {span_one:.1f} s, "
-        f"CPU {one.cpu_seconds:.1f} s), two workers {two.seconds:.1f} s (crawl {span_two:.1f} s, "
-        f"CPU {two.cpu_seconds:.1f} s, shares {shares}); speed-up {ratio:.2f}x wall, "
-        f"{span_one / span_two:.2f}x crawl"
-    )
-    print(report)
-    record_property("speedup", report.strip())
