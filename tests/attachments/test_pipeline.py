@@ -6,6 +6,7 @@ search finds a word that occurs only inside an attachment and names the file."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from tests.attachments import samples
 from tests.reliability.helpers import run_crawl
 from tests.reliability.sites import Answer, LocalSite, html_answer, list_page, numbered_notice
 from tests.support.commands import run_cli
+from tests.support.databases import postgres_database
 
 MARKER = "附件独有词甲乙丙"
 """A word that occurs only in good.pdf, never in a page."""
@@ -68,10 +70,28 @@ class Crawled:
     offsite: str
 
 
-@pytest.fixture
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def crawled(
-    database_url: str, tmp_path: Path, site: LocalSite, offsite: LocalSite
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Crawled]:
+    """Two crawls of the site, once per database, which every test of the module reads (none of
+    them changes the site or the database)."""
+    tmp_path = tmp_path_factory.mktemp(f"attachments-{request.param}")
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            database_url = f"sqlite:///{tmp_path / 'policy.db'}"
+        else:
+            admin = request.getfixturevalue("postgres_server")
+            database_url = stack.enter_context(postgres_database(admin))
+        site, offsite = LocalSite(), LocalSite()
+        stack.callback(site.close)
+        stack.callback(offsite.close)
+        yield crawl_twice(tmp_path, database_url, site, offsite)
+
+
+def crawl_twice(tmp_path: Path, database_url: str, site: LocalSite, offsite: LocalSite) -> Crawled:
     site.set("/robots.txt", Answer(body=b"User-agent: *\nDisallow: /private/\n"))
     for path, (data, ctype) in FILES.items():
         site.set(path, Answer(body=data, headers={"Content-Type": ctype}))
@@ -95,7 +115,7 @@ def crawled(
     second = run_crawl(
         tmp_path, database_url, start, SETTINGS, env={"FILES_STORE": str(tmp_path / "files")}
     )
-    yield Crawled(database_url, tmp_path, site, first, second, offsite_url)
+    return Crawled(database_url, tmp_path, site, first, second, offsite_url)
 
 
 def _rows(url: str, sql: str) -> list[Any]:
