@@ -29,8 +29,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from crawler.research import web
 from crawler.research.search import search
 from tests.research.test_datasette import Served, serve_browse
-from tests.support.commands import run_module
-from tests.support.paths import FIXTURES, ROOT
+from tests.support.paths import ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -46,15 +45,16 @@ SIMULATED_DIFF = (
 
 
 @pytest.fixture(scope="module")
-def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``make demo``'s database and feeds: a replayed crawl of tests/fixtures in a folder of its
-    own, plus one earlier version of a clustered article (a page that changed once)."""
-    tmp = tmp_path_factory.mktemp("web-demo")
-    result = run_module("crawler.cli", "run", "--replay", str(FIXTURES), tmp=tmp, timeout=300)
+def demo_crawl(tmp_path_factory: pytest.TempPathFactory, make_demo_sqlite: Path) -> Path:
+    """``make demo``'s database and feeds (the session's replayed crawl of tests/fixtures, copied
+    into a folder of its own), plus one earlier version of a clustered article (a page that
+    changed once)."""
+    tmp = tmp_path_factory.mktemp("web-demo") / "demo"
+    shutil.copytree(make_demo_sqlite.parent, tmp)
     database = tmp / "policy.db"
     with closing(sqlite3.connect(database)) as conn:
         count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        assert count >= 20, f"the demo crawl stored {count} articles:\n{result.stdout[-3000:]}"
+        assert count >= 20, f"the demo crawl stored {count} articles"
         clustered = conn.execute(
             "SELECT min(id) FROM articles WHERE cluster_id IN "
             "(SELECT cluster_id FROM articles GROUP BY cluster_id HAVING count(*) > 1)"
