@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from crawler.db import make_engine, upgrade
+from crawler.db.concurrent import article_store
 from crawler.db.store import ArticleStore, SourceInfo
 from crawler.dedup.urls import url_key
 from crawler.items import Attachment, PolicyArticle
@@ -46,10 +47,11 @@ def versions(version: int, count: int = COUNT) -> list[PolicyArticle]:
 
 
 def writer(url: str, version: int, reverse: bool, start: Any, errors: Any) -> None:
-    """One writer process: all articles in batches, a refused batch again item by item (as the
-    crawl's StoragePipeline does). Errors of single items are reported."""
+    """One writer process with the store a crawl uses on PostgreSQL
+    (:func:`crawler.db.concurrent.article_store`): all articles in batches, a refused batch
+    again item by item. Any refusal is reported: that store must not deadlock."""
     engine = make_engine(url)
-    store = ArticleStore(engine)
+    store = article_store(engine)
     items = versions(version)[:: -1 if reverse else 1]
     start.wait()
     for first in range(0, len(items), BATCH):
