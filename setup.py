@@ -1,12 +1,12 @@
 """Compiles the article extractor (``crawler/extraction``) with mypyc; everything else about the
 package is in ``pyproject.toml``.
 
-Extraction is the crawler's hot loop; compiled, a page takes about 0.91 of the time
-(docs/benchmarks.md). The modules stay plain Python too, and nothing depends on the build:
+Extraction is the crawler's hot loop; compiled, it is faster (docs/benchmarks.md). The modules
+stay plain Python too, and nothing depends on the build:
 
 - ``CRAWLER_PURE_PYTHON=1`` at install time builds nothing (and at run time ignores a build);
 - with no C compiler, or when mypyc refuses the code, the install goes on without the compiled
-  modules and says so;
+  modules and says so in the build's output (``pip install -v`` shows it);
 - each build records the hash of every source it compiled (``_compiled.json``); at import,
   ``crawler.extraction.native`` runs the ``.py`` files instead when a source no longer matches its
   build, so an edit in an editable install is never shadowed by a stale ``.so``.

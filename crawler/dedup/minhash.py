@@ -119,8 +119,8 @@ class Signature:
 def _empty_minhash() -> MinHash:
     """The empty MinHash whose permutations every signature uses (drawing them costs more than
     hashing a page's shingles). datasketch is imported here, on first use: importing it imports
-    SciPy (for its LSH, which we do not use), almost a second that every ``crawler`` command and
-    crawl paid on start whether it signed anything or not."""
+    SciPy (for its LSH, which we do not use), which every ``crawler`` command and crawl would
+    otherwise pay for on start, whether it signs anything or not."""
     from datasketch import MinHash
 
     return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity)

@@ -62,6 +62,11 @@ class Build:
         return f"plain Python (the compiled build is older than {', '.join(self.stale)})"
 
 
+def pure_requested() -> bool:
+    """Whether ``CRAWLER_PURE_PYTHON`` asks for the ``.py`` files."""
+    return os.environ.get(PURE_ENV, "").strip() not in {"", "0"}
+
+
 def recorded(package_dir: Path) -> dict[str, str]:
     """The modules of the build in ``package_dir`` and their sources' hashes at build time."""
     try:
@@ -108,8 +113,7 @@ def choose(package_dir: Path) -> Build:
     """Decide, before any module of the package is imported, whether the compiled build runs;
     when it must not, put a :class:`SourceFinder` for its modules first on ``sys.meta_path``."""
     modules = recorded(package_dir)
-    pure = os.environ.get(PURE_ENV, "").strip() not in {"", "0"}
-    build = Build(tuple(sorted(modules)), stale_modules(package_dir, modules), pure)
+    build = Build(tuple(sorted(modules)), stale_modules(package_dir, modules), pure_requested())
     if modules and not build.runs_compiled:
         sources = {m: source_of(package_dir, m) for m in modules}
         missing = [str(path) for path in sources.values() if not path.is_file()]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -16,10 +15,10 @@ from pathlib import Path
 import pytest
 
 import crawler
-from crawler.extraction import BUILD, extract, extract_from_bytes, native
+from crawler.extraction import BUILD, extract, native
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-PURE = bool(os.environ.get(native.PURE_ENV, "").strip() not in {"", "0"})
+PURE = native.pure_requested()
 
 
 def test_this_install_runs_the_compiled_extractor() -> None:
@@ -44,30 +43,27 @@ for path in sorted(Path(sys.argv[1]).glob("*/pages/*.html")):
 """
 
 
-def dump_in_process() -> list[str]:
-    lines = [BUILD.describe()]
-    for path in sorted(FIXTURES.glob("*/pages/*.html")):
-        page = extract_from_bytes(path.read_bytes(), f"http://example.gov.cn/{path.name}")
-        fields = dataclasses.asdict(page)
-        lines.append(json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str))
-    return lines
-
-
-def test_compiled_and_plain_python_extract_every_fixture_page_alike() -> None:
-    env = {**os.environ, native.PURE_ENV: "1"}
+def dump(**env: str) -> list[str]:
+    """Which build ran, then every fixture page's fields, one JSON line each, from a fresh
+    interpreter with ``env`` added."""
     done = subprocess.run(
         [sys.executable, "-c", _DUMP, str(FIXTURES)],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, **env},
         timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    plain = done.stdout.splitlines()
-    here = dump_in_process()
+    return done.stdout.splitlines()
+
+
+def test_compiled_and_plain_python_extract_every_fixture_page_alike() -> None:
+    plain = dump(**{native.PURE_ENV: "1"})
+    installed = dump()
     assert plain[0].startswith("plain Python") and len(plain) > 40
-    assert plain[1:] == here[1:]
+    assert installed[0] == BUILD.describe()
+    assert plain[1:] == installed[1:]
 
 
 # --- a build older than its sources ----------------------------------------------------------
